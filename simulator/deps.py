@@ -1,0 +1,67 @@
+"""FastAPI dependencies: the state, the webhook sender and the authenticated caller."""
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from simulator.errors import unauthorized
+from simulator.settings import SimulatorSettings
+from simulator.state import SimulatorState, UserRecord
+from simulator.webhooks import WebhookSender
+
+
+def get_state(request: Request) -> SimulatorState:
+    return request.app.state.simulator
+
+
+def get_settings(request: Request) -> SimulatorSettings:
+    return request.app.state.settings
+
+
+def get_webhook_sender(request: Request) -> WebhookSender:
+    return request.app.state.webhook_sender
+
+
+StateDep = Annotated[SimulatorState, Depends(get_state)]
+SettingsDep = Annotated[SimulatorSettings, Depends(get_settings)]
+WebhookSenderDep = Annotated[WebhookSender, Depends(get_webhook_sender)]
+
+
+def current_user(
+    state: StateDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_on_behalf_of: Annotated[str | None, Header()] = None,
+) -> UserRecord:
+    """A user token acts as its user; the service token acts as the user in `X-On-Behalf-Of`."""
+    if authorization is None:
+        raise unauthorized("Missing Authorization header.")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise unauthorized("Authorization must be 'Bearer <token>'.")
+    if secrets.compare_digest(token.encode(), settings.service_token.encode()):
+        return _on_behalf_of(state, x_on_behalf_of)
+    user = state.user_by_token(token)
+    if user is None:
+        raise unauthorized("Unknown token.")
+    if x_on_behalf_of is not None:
+        raise unauthorized("X-On-Behalf-Of is only accepted with the service token.")
+    return user
+
+
+def _on_behalf_of(state: SimulatorState, x_on_behalf_of: str | None) -> UserRecord:
+    if x_on_behalf_of is None:
+        raise unauthorized("The service token needs an X-On-Behalf-Of header.")
+    try:
+        user_id = int(x_on_behalf_of)
+    except ValueError:
+        raise unauthorized("X-On-Behalf-Of must be a user id.") from None
+    user = state.user(user_id)
+    if user is None:
+        raise unauthorized("X-On-Behalf-Of names an unknown user.")
+    return user
+
+
+CallerDep = Annotated[UserRecord, Depends(current_user)]

@@ -1,0 +1,158 @@
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.simulator.helpers import EMAIL, LINKEDIN, MILAN, post, set_faults
+
+NO_FAULTS = {
+    "errorCount": 0,
+    "errorStatus": 503,
+    "errorRate": 0.0,
+    "latencyMs": 0,
+    "acceptThenTimeoutCount": 0,
+    "hangSeconds": 10.0,
+    "rateLimitCount": 0,
+    "retryAfterSeconds": 1,
+    "malformedResponseCount": 0,
+    "channelId": None,
+}
+
+
+def test_put_faults_resets_fields_left_out(control: httpx.Client) -> None:
+    set_faults(control, errorCount=3, latencyMs=50)
+    current = set_faults(control, rateLimitCount=1)
+    assert current == {**NO_FAULTS, "rateLimitCount": 1}
+    assert control.get("/_sim/faults").json() == current
+    assert control.delete("/_sim/faults").json() == NO_FAULTS
+
+
+def test_invalid_fault_settings_are_rejected(control: httpx.Client) -> None:
+    response = control.put("/_sim/faults", json={"errorRate": 1.5})
+    assert response.status_code == 422
+    assert response.json()["error"] == "INVALID_REQUEST"
+
+
+def test_error_count_fails_the_next_posts_without_recording_them(
+    andreas: httpx.Client, control: httpx.Client
+) -> None:
+    set_faults(control, errorCount=2)
+    statuses = [post(andreas, EMAIL, MILAN).status_code for _ in range(3)]
+    assert statuses == [503, 503, 200]
+    assert control.get("/_sim/faults").json()["errorCount"] == 0
+    assert len(control.get("/_sim/messages").json()) == 1
+
+
+def test_injected_503_is_not_a_channel_error(andreas: httpx.Client, control: httpx.Client) -> None:
+    set_faults(control, errorCount=1)
+    assert post(andreas, EMAIL, MILAN).json()["error"] == "SERVICE_UNAVAILABLE"
+
+
+def test_error_rate_one_fails_every_post_with_the_chosen_status(
+    andreas: httpx.Client, control: httpx.Client
+) -> None:
+    set_faults(control, errorRate=1.0, errorStatus=500)
+    for _ in range(3):
+        response = post(andreas, EMAIL, MILAN)
+        assert response.status_code == 500
+        assert response.json()["error"] == "INTERNAL_SERVER_ERROR"
+    assert control.get("/_sim/messages").json() == []
+
+
+def test_error_rate_replays_identically_for_the_same_configuration(
+    andreas: httpx.Client, control: httpx.Client
+) -> None:
+    def outcomes() -> list[int]:
+        set_faults(control, errorRate=0.5)
+        return [post(andreas, EMAIL, MILAN).status_code for _ in range(12)]
+
+    first = outcomes()
+    assert set(first) == {200, 503}
+    assert outcomes() == first
+
+
+def test_faults_do_not_touch_reads(andreas: httpx.Client, control: httpx.Client) -> None:
+    set_faults(control, errorCount=1, latencyMs=2000)
+    assert andreas.get(f"/channel/{EMAIL}/chat/{MILAN}/message").status_code == 200
+    assert control.get("/_sim/faults").json()["errorCount"] == 1
+
+
+def test_latency_delays_every_post(andreas: httpx.Client, control: httpx.Client) -> None:
+    set_faults(control, latencyMs=300)
+    started = time.monotonic()
+    assert post(andreas, EMAIL, MILAN).status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_accept_then_timeout_delivers_once_and_a_keyed_retry_gets_the_same_id(
+    client_for: Callable[..., httpx.Client], control: httpx.Client
+) -> None:
+    impatient = client_for({"Authorization": "Bearer tok-andreas"}, timeout=0.3)
+    set_faults(control, acceptThenTimeoutCount=1, hangSeconds=1.0)
+
+    with pytest.raises(httpx.ReadTimeout):
+        post(impatient, EMAIL, MILAN, idempotency_key="send-1")
+
+    delivered = control.get("/_sim/messages").json()
+    assert [m["idempotencyKey"] for m in delivered] == ["send-1"]
+    retry = post(impatient, EMAIL, MILAN, idempotency_key="send-1")
+    assert retry.status_code == 200
+    assert retry.json()["messageId"] == delivered[0]["id"]
+    assert len(control.get("/_sim/messages").json()) == 1
+
+
+def test_rate_limit_answers_429_with_retry_after(
+    andreas: httpx.Client, control: httpx.Client
+) -> None:
+    set_faults(control, rateLimitCount=1, retryAfterSeconds=7)
+    limited = post(andreas, EMAIL, MILAN)
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "7"
+    assert limited.json()["error"] == "RATE_LIMITED"
+    assert post(andreas, EMAIL, MILAN).status_code == 200
+
+
+def test_channel_restricted_faults_spare_other_channels(
+    andreas: httpx.Client, control: httpx.Client
+) -> None:
+    set_faults(control, errorCount=1, channelId=LINKEDIN)
+    assert post(andreas, EMAIL, MILAN).status_code == 200
+    assert control.get("/_sim/faults").json()["errorCount"] == 1
+    assert post(andreas, LINKEDIN, MILAN, subject=None).status_code == 503
+    assert post(andreas, LINKEDIN, MILAN, subject=None).status_code == 200
+
+
+def test_malformed_response_is_a_non_json_200_that_records_nothing(
+    andreas: httpx.Client, control: httpx.Client
+) -> None:
+    set_faults(control, malformedResponseCount=1)
+    response = post(andreas, EMAIL, MILAN)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert control.get("/_sim/messages").json() == []
+
+
+def abandon_a_slow_post(client_for: Callable[..., httpx.Client], control: httpx.Client) -> None:
+    """Post with a 300 ms latency fault and give up after 100 ms."""
+    impatient = client_for({"Authorization": "Bearer tok-andreas"}, timeout=0.1)
+    set_faults(control, latencyMs=300)
+    with pytest.raises(httpx.ReadTimeout):
+        post(impatient, EMAIL, MILAN)
+
+
+def test_post_abandoned_during_latency_is_still_applied(
+    client_for: Callable[..., httpx.Client], control: httpx.Client
+) -> None:
+    abandon_a_slow_post(client_for, control)
+    time.sleep(0.4)
+    assert len(control.get("/_sim/messages").json()) == 1
+
+
+def test_reset_drops_posts_still_waiting_out_their_latency(
+    client_for: Callable[..., httpx.Client], control: httpx.Client
+) -> None:
+    abandon_a_slow_post(client_for, control)
+    control.post("/_sim/reset").raise_for_status()
+    time.sleep(0.4)
+    assert control.get("/_sim/messages").json() == []
