@@ -1,0 +1,1 @@
+"""The campaign domain: definition model, statuses and progress. Pure: no I/O, no clocks."""

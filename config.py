@@ -1,0 +1,99 @@
+"""All settings of Campaign Executor, read from the environment in one place.
+
+Every process (API, worker, launcher) builds one `Settings` at its edge with `get_settings()`;
+nothing else reads `os.environ`. A wrong value fails at start with the variable's name.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DATA_DIR = PROJECT_ROOT / ".data"
+DEV_WEBHOOK_SECRET = "dev-webhook-secret"
+DEV_SERVICE_TOKEN = "dev-service-token"
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: str = Field(default="development", pattern="^(development|test|production)$")
+
+    # Temporal
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "campaign-executor"
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+
+    # Read model: SQLite file by default, postgresql+asyncpg://… in production.
+    database_url: str = f"sqlite+aiosqlite:///{DATA_DIR / 'campaign-executor.db'}"
+
+    # The recruiting platform's API and our service credentials for it.
+    platform_base_url: str = "http://127.0.0.1:8100"
+    platform_service_token: str = DEV_SERVICE_TOKEN
+    platform_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    platform_max_connections: int = Field(default=100, ge=1, le=10_000)
+
+    # Shared secret of the platform's signed webhooks, and how old a signature may be.
+    webhook_secret: str = DEV_WEBHOOK_SECRET
+    webhook_max_age_seconds: int = Field(default=300, ge=1)
+
+    # Divides every duration of a new campaign (1 = real time; 1440 = a day per minute).
+    campaign_time_scale: float = Field(default=1.0, ge=1.0, le=1_000_000)
+
+    # How long the API trusts a token's `GET /user/me` answer.
+    user_cache_seconds: float = Field(default=30.0, ge=0)
+
+    api_host: str = "127.0.0.1"
+    api_port: Port = 8000
+    # Signs the dashboard's session cookie; only its HMAC matters.
+    session_secret: str = "dev-session-secret"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return url
+
+    @field_validator("platform_base_url", "temporal_ui_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_in_production(self) -> Settings:
+        if self.environment == "production":
+            for name, dev_value in (
+                ("webhook_secret", DEV_WEBHOOK_SECRET),
+                ("platform_service_token", DEV_SERVICE_TOKEN),
+                ("session_secret", "dev-session-secret"),
+            ):
+                if getattr(self, name) == dev_value:
+                    raise ValueError(f"{name.upper()} must be set in production")
+        return self
+
+
+class SettingsError(SystemExit):
+    """Raised at start when the environment holds a wrong or missing value."""
+
+
+@lru_cache
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise SettingsError(f"Invalid configuration: {problems}") from None

@@ -1,0 +1,1 @@
+"""The read model: what the dashboard and API list without asking Temporal."""

@@ -1,0 +1,122 @@
+"""Writes to the read model. Every write is idempotent, so an activity may run it twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaigns.contracts import CampaignProgress, RecordProgressInput, StepProgress
+from campaigns.definition import CHANNEL_TYPE_OF
+from campaigns.status import CampaignStatus, StepStatus
+from db.models import Campaign, CampaignEventRow, CampaignStep
+from db.upsert import insert_for
+
+
+def _campaign_values(progress: CampaignProgress) -> dict[str, object]:
+    return {
+        "run_id": progress.run_id,
+        "status": progress.status.value,
+        "started_at": progress.started_at,
+        "ends_at": progress.ends_at,
+        "ended_at": progress.ended_at,
+        "end_reason": progress.end_reason.value if progress.end_reason else None,
+        "current_node_id": progress.current_node_id,
+        "next_action": progress.next_action,
+        "next_action_at": progress.next_action_at,
+        "waiting_reason": progress.waiting_reason,
+        "waiting_channel_type": _waiting_channel_type(progress),
+        "last_error": (progress.last_error or None) and progress.last_error[:500],
+        "steps_total": len(progress.steps),
+        "steps_done": progress.steps_done,
+    }
+
+
+def _waiting_channel_type(progress: CampaignProgress) -> str | None:
+    if progress.status is not CampaignStatus.WAITING_FOR_CHANNEL:
+        return None
+    for step in progress.steps:
+        if step.status is StepStatus.WAITING_FOR_CHANNEL and step.channel is not None:
+            return CHANNEL_TYPE_OF[step.channel].value
+    return None
+
+
+def _step_values(step: StepProgress) -> dict[str, object]:
+    return {
+        "position": step.position,
+        "type": step.type,
+        "channel": step.channel.value if step.channel else None,
+        "status": step.status.value,
+        "started_at": step.started_at,
+        "due_at": step.due_at,
+        "finished_at": step.finished_at,
+        "platform_channel_id": step.platform_channel_id,
+        "platform_message_id": step.platform_message_id,
+        "attempts": step.attempts,
+        "detail": (step.detail or None) and step.detail[:500],
+    }
+
+
+async def apply_snapshot(session: AsyncSession, record: RecordProgressInput, now: datetime) -> None:
+    """Upsert the campaign, its steps and new events; an older snapshot never wins."""
+    progress = record.progress
+    values = _campaign_values(progress) | {"snapshot_seq": record.snapshot_seq, "updated_at": now}
+    insert = insert_for(session, Campaign).values(
+        id=progress.campaign_id,
+        owner_user_id=progress.owner_user_id,
+        role_id=progress.role_id,
+        candidate_id=progress.candidate_id,
+        workflow_id=progress.workflow_id,
+        definition=record.definition.model_dump(mode="json"),
+        definition_hash=record.definition_hash,
+        created_at=progress.started_at,
+        **values,
+    )
+    table = Campaign.__table__
+    newer = table.c.snapshot_seq < insert.excluded.snapshot_seq
+    await session.execute(
+        insert.on_conflict_do_update(index_elements=[table.c.id], set_=values, where=newer)
+    )
+    current_seq = await session.scalar(
+        select(Campaign.snapshot_seq).where(Campaign.id == progress.campaign_id)
+    )
+    if current_seq == record.snapshot_seq:
+        for step in progress.steps:
+            step_values = _step_values(step)
+            step_insert = insert_for(session, CampaignStep).values(
+                campaign_id=progress.campaign_id, node_id=step.node_id, **step_values
+            )
+            await session.execute(
+                step_insert.on_conflict_do_update(
+                    index_elements=["campaign_id", "node_id"], set_=step_values
+                )
+            )
+    if record.new_events:
+        event_insert = insert_for(session, CampaignEventRow).values(
+            [
+                {
+                    "campaign_id": progress.campaign_id,
+                    "seq": event.seq,
+                    "at": event.at,
+                    "kind": event.kind.value,
+                    "node_id": event.node_id,
+                    "data": event.data,
+                }
+                for event in record.new_events
+            ]
+        )
+        await session.execute(event_insert.on_conflict_do_nothing())
+    await session.commit()
+
+
+async def count_active_for_candidate(session: AsyncSession, candidate_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Campaign)
+            .where(Campaign.candidate_id == candidate_id)
+            .where(Campaign.status.in_([s.value for s in CampaignStatus if s.is_active]))
+        )
+        or 0
+    )

@@ -1,0 +1,54 @@
+"""Brings a database to the newest schema with Alembic; used by `make dev`, the worker and tests."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import create_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
+    def _upgrade(connection) -> None:  # type: ignore[no-untyped-def]
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+async def downgrade_engine(engine: AsyncEngine, revision: str) -> None:
+    def _downgrade(connection) -> None:  # type: ignore[no-untyped-def]
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(_downgrade)
+
+
+async def upgrade(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade_engine(engine)
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    from config import get_settings
+
+    asyncio.run(upgrade(get_settings().database_url))
