@@ -1,0 +1,1 @@
+"""All I/O of a campaign: sending through the platform, recording to the read model."""

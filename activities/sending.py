@@ -1,0 +1,168 @@
+"""The send activity: checks the channel and for a reply, then posts the message exactly once.
+
+Temporal runs an activity at least once, so a send must be safe to repeat: the platform gets a
+stable `Idempotency-Key`, and a retried attempt first looks in the chat for the message an
+earlier attempt may have posted before its answer was lost.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from campaigns.contracts import ReplyReceived, SendMessageInput, SendOutcome, SendOutcomeKind
+from campaigns.definition import CHANNEL_TYPE_OF, ChannelType
+from recruiting_platform import (
+    CandidateUnreachable,
+    Channel,
+    ChannelLoggedOut,
+    ChannelUnavailable,
+    Message,
+    OnBehalfOf,
+    PlatformClient,
+    PlatformError,
+    PlatformNotFound,
+    PlatformRejected,
+    PostMessageBody,
+    RateLimited,
+)
+
+_MISSING_CONTACT = {
+    ChannelType.EMAIL: "Skipped: the candidate has no email address",
+    ChannelType.LINKEDIN: "Skipped: the candidate has no LinkedIn profile",
+}
+
+
+class SendingActivities:
+    def __init__(self, platform: PlatformClient) -> None:
+        self._platform = platform
+
+    @activity.defn(name="send_message")
+    async def send_message(self, request: SendMessageInput) -> SendOutcome:
+        try:
+            return await self._send(request)
+        except RateLimited as error:
+            delay = timedelta(seconds=error.retry_after_seconds or 0) or None
+            raise ApplicationError(
+                "platform rate limit", type="RateLimited", next_retry_delay=delay
+            ) from error
+        except CandidateUnreachable:
+            missing = _MISSING_CONTACT[CHANNEL_TYPE_OF[request.channel]]
+            return SendOutcome(kind=SendOutcomeKind.CANDIDATE_UNREACHABLE, detail=missing)
+        except PlatformNotFound:
+            return SendOutcome(
+                kind=SendOutcomeKind.CANDIDATE_UNREACHABLE,
+                detail="Candidate not found on the platform",
+            )
+        except ChannelLoggedOut:
+            return SendOutcome(kind=SendOutcomeKind.CHANNEL_LOGGED_OUT)
+        except PlatformRejected as error:
+            return SendOutcome(kind=SendOutcomeKind.REJECTED, detail=_reason(error))
+        except PlatformError as error:
+            # 5xx, timeouts, channel status ERROR: Temporal retries on the channel's policy.
+            activity.logger.info(
+                "Send of node %s failed (%s); will retry", request.node_id, type(error).__name__
+            )
+            raise
+
+    async def _send(self, request: SendMessageInput) -> SendOutcome:
+        owner = OnBehalfOf(request.owner_user_id)
+        channels = await self._platform.list_channels(owner)
+        wanted = CHANNEL_TYPE_OF[request.channel].value
+        channel = _pick_channel([c for c in channels if c.type == wanted])
+        if channel is None:
+            return SendOutcome(kind=SendOutcomeKind.NO_CHANNEL)
+        if channel.status == "ERROR_CREDENTIALS":
+            return SendOutcome(kind=SendOutcomeKind.CHANNEL_LOGGED_OUT, channel_id=channel.id)
+        if channel.status == "ERROR":
+            raise ChannelUnavailable(f"channel {channel.id} reports status ERROR")
+
+        reply = await self._find_reply(request, channels)
+        if reply is not None:
+            return SendOutcome(kind=SendOutcomeKind.REPLY_DETECTED, reply=reply)
+
+        if activity.info().attempt > 1:
+            earlier = await self._find_earlier_send(request, channel.id)
+            if earlier is not None:
+                return SendOutcome(
+                    kind=SendOutcomeKind.SENT,
+                    channel_id=channel.id,
+                    message_id=earlier.id,
+                    sent_at=earlier.sentAt,
+                )
+
+        posted = await self._platform.post_message(
+            owner,
+            channel_id=channel.id,
+            candidate_id=request.candidate_id,
+            body=PostMessageBody(body=request.body, subject=request.subject),
+            idempotency_key=request.idempotency_key,
+        )
+        activity.logger.info(
+            "Sent node %s as platform message %s", request.node_id, posted.messageId
+        )
+        return SendOutcome(
+            kind=SendOutcomeKind.SENT,
+            channel_id=channel.id,
+            message_id=posted.messageId,
+            sent_at=datetime.now(UTC),
+        )
+
+    async def _find_reply(
+        self, request: SendMessageInput, channels: list[Channel]
+    ) -> ReplyReceived | None:
+        """Has the candidate written on any of the owner's channels since the campaign began?"""
+        owner = OnBehalfOf(request.owner_user_id)
+        for channel in channels:
+            if channel.status == "ERROR_CREDENTIALS":
+                continue  # a logged-out channel cannot be read; the webhook still covers it
+            try:
+                messages = await self._platform.list_messages(
+                    owner, channel_id=channel.id, candidate_id=request.candidate_id
+                )
+            except (ChannelLoggedOut, ChannelUnavailable, CandidateUnreachable, PlatformNotFound):
+                continue
+            for message in messages:
+                sent_at = message.sentAt
+                if (
+                    message.from_ == request.candidate_id
+                    and sent_at is not None
+                    and sent_at >= request.campaign_started_at
+                ):
+                    return ReplyReceived(
+                        channel_id=channel.id,
+                        message_id=message.id,
+                        received_at=sent_at,
+                        source="pre-send check",
+                    )
+        return None
+
+    async def _find_earlier_send(
+        self, request: SendMessageInput, channel_id: int
+    ) -> Message | None:
+        messages = await self._platform.list_messages(
+            OnBehalfOf(request.owner_user_id),
+            channel_id=channel_id,
+            candidate_id=request.candidate_id,
+        )
+        for message in messages:
+            if (
+                message.from_ == request.owner_user_id
+                and message.body == request.body
+                and (message.subject or None) == (request.subject or None)
+                and (message.sentAt is None or message.sentAt >= request.campaign_started_at)
+            ):
+                return message
+        return None
+
+
+def _pick_channel(channels: list[Channel]) -> Channel | None:
+    """Prefer a healthy channel when the user connected several of one type."""
+    order = {"OK": 0, "ERROR": 1, "ERROR_CREDENTIALS": 2}
+    return min(channels, key=lambda c: (order.get(c.status, 3), c.id), default=None)
+
+
+def _reason(error: PlatformError) -> str:
+    return str(error)[:300]

@@ -1,0 +1,128 @@
+"""Campaign definitions and helpers shared by the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from temporalio.client import Client, WorkflowHandle
+
+from campaigns.contracts import CampaignInput, CampaignProgress, workflow_id_for
+from campaigns.definition import CampaignDefinition
+from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_attributes_for
+
+DAY = 86_400
+
+# The brief's example: LinkedIn message and email at once, follow-ups after 2 and 5 more days.
+BRIEF_EXAMPLE: dict[str, Any] = {
+    "nodes": [
+        {
+            "id": 1,
+            "type": "message",
+            "channel": "LINKEDIN_MESSAGE",
+            "message": "Hi Milan, \nI'm interested in your background. Would love to connect.",
+        },
+        {
+            "id": 2,
+            "type": "message",
+            "channel": "GMAIL",
+            "subject_line": "Open to new opportunities?",
+            "message": "Hi Milan,\nWould you be open to discussing this role?\n\nBest,Andreas",
+        },
+        {"id": 3, "type": "delay-step", "delaySeconds": 2 * DAY},
+        {
+            "id": 4,
+            "type": "message",
+            "channel": "GMAIL",
+            "subject_line": "Re: Open to new opportunities?",
+            "message": "Hi Milan,\nI wanted to follow up on my previous email.\n\nBest,Andreas",
+        },
+        {"id": 5, "type": "delay-step", "delaySeconds": 5 * DAY},
+        {
+            "id": 6,
+            "type": "message",
+            "channel": "GMAIL",
+            "subject_line": "Re: Open to new opportunities?",
+            "message": "Hi Milan,\nHope you're well. Are you available for a chat?\n\nBest,Andreas",
+        },
+    ]
+}
+
+# Seeded simulator data (simulator/seed.json).
+ANDREAS = {"id": 1, "token": "tok-andreas", "email_channel": 100, "linkedin_channel": 101}
+BEA = {"id": 2, "token": "tok-bea"}
+ROLE_SWE = 10
+MILAN = 1001  # email and LinkedIn
+NO_LINKEDIN = 1002
+NO_EMAIL = 1003
+
+
+def definition(raw: dict[str, Any] = BRIEF_EXAMPLE) -> CampaignDefinition:
+    return CampaignDefinition.model_validate(raw)
+
+
+def campaign_input(
+    raw: dict[str, Any] = BRIEF_EXAMPLE,
+    *,
+    candidate_id: int = MILAN,
+    owner_user_id: int = 1,
+    role_id: int = ROLE_SWE,
+    time_scale: float = 1.0,
+) -> CampaignInput:
+    return CampaignInput(
+        campaign_id=str(uuid.uuid4()),
+        owner_user_id=owner_user_id,
+        role_id=role_id,
+        candidate_id=candidate_id,
+        definition=definition(raw),
+        time_scale=time_scale,
+    )
+
+
+async def start_campaign(
+    client: Client, campaign: CampaignInput, task_queue: str
+) -> WorkflowHandle[CampaignWorkflow, CampaignProgress]:
+    return await client.start_workflow(
+        CampaignWorkflow.run,
+        campaign,
+        id=workflow_id_for(campaign.candidate_id),
+        task_queue=task_queue,
+        execution_timeout=execution_timeout_for(campaign),
+        search_attributes=search_attributes_for(campaign),
+        static_summary=f"Campaign {campaign.campaign_id} for candidate {campaign.candidate_id}",
+    )
+
+
+async def sent_messages(
+    simulator_url: str, candidate_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Outbound messages the simulator received, oldest first."""
+    params = {"candidateId": candidate_id} if candidate_id is not None else {}
+    async with httpx.AsyncClient(base_url=simulator_url) as http:
+        response = await http.get("/_sim/messages", params=params)
+        response.raise_for_status()
+    return [m for m in response.json() if m["direction"] == "outbound"]
+
+
+async def eventually(
+    check: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.1
+) -> Any:
+    """Poll an async `check` until it returns something truthy (real time); fail on timeout."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
+
+
+async def sim_post(simulator_url: str, path: str, json: Any = None, method: str = "POST") -> Any:
+    async with httpx.AsyncClient(base_url=simulator_url, timeout=30) as http:
+        response = await http.request(method, path, json=json)
+        response.raise_for_status()
+        return response.json()

@@ -1,0 +1,558 @@
+"""Every rule of the brief, proven on the time-skipping Temporal server with real HTTP to the
+platform simulator and a real (SQLite) read model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from campaigns.contracts import CampaignProgress, ChannelRestored, ReplyReceived
+from campaigns.definition import ChannelType
+from campaigns.status import CampaignStatus, EndReason, StepStatus
+from db.engine import SessionFactory
+from db.models import Campaign, CampaignEventRow, CampaignStep
+from recruiting_platform import PlatformClient
+from tests.support.campaigns import (
+    ANDREAS,
+    DAY,
+    MILAN,
+    NO_EMAIL,
+    campaign_input,
+    eventually,
+    sent_messages,
+    sim_post,
+    start_campaign,
+)
+from worker import build_worker
+from workflows.campaign import CampaignWorkflow
+
+THIRTY_DAYS = timedelta(days=30)
+
+ONE_MESSAGE = {
+    "nodes": [{"id": 1, "type": "message", "channel": "LINKEDIN_MESSAGE", "message": "Hello"}]
+}
+EMAIL_THEN_DELAY_THEN_EMAIL = {
+    "nodes": [
+        {"id": 1, "type": "message", "channel": "EMAIL", "subject_line": "Hi", "message": "First"},
+        {"id": 2, "type": "delay-step", "delaySeconds": 3 * DAY},
+        {"id": 3, "type": "message", "channel": "EMAIL", "subject_line": "Re", "message": "Second"},
+    ]
+}
+
+
+@pytest.fixture
+async def worker(
+    temporal_env: WorkflowEnvironment,
+    task_queue: str,
+    platform: PlatformClient,
+    sqlite_sessions: SessionFactory,
+) -> AsyncIterator[Worker]:
+    async with build_worker(
+        temporal_env.client, task_queue=task_queue, platform=platform, sessions=sqlite_sessions
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def fresh_worker(
+    own_temporal_env: WorkflowEnvironment,
+    task_queue: str,
+    platform: PlatformClient,
+    sqlite_sessions: SessionFactory,
+) -> AsyncIterator[Worker]:
+    """A worker on a new time-skipping server whose clock still matches the simulator's wall
+    clock (the shared server's clock runs ahead by every month earlier tests skipped), for
+    tests that compare platform timestamps with the campaign's start."""
+    async with build_worker(
+        own_temporal_env.client, task_queue=task_queue, platform=platform, sessions=sqlite_sessions
+    ) as running:
+        yield running
+
+
+def step(progress: CampaignProgress, node_id: int):  # noqa: ANN201 - test helper
+    return next(s for s in progress.steps if s.node_id == node_id)
+
+
+async def test_brief_example_sends_at_once_then_after_each_delay_and_ends_after_30_days(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    campaign = campaign_input()
+    handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
+
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    assert progress.end_reason is EndReason.NO_REPLY
+    assert progress.ended_at - progress.started_at == THIRTY_DAYS
+    sent = await sent_messages(simulator, MILAN)
+    assert [(m["channelId"], m["subject"]) for m in sent] == [
+        (ANDREAS["linkedin_channel"], None),
+        (ANDREAS["email_channel"], "Open to new opportunities?"),
+        (ANDREAS["email_channel"], "Re: Open to new opportunities?"),
+        (ANDREAS["email_channel"], "Re: Open to new opportunities?"),
+    ]
+    # Nodes 1 and 2 go out at once; each delay counts from the step before it.
+    assert step(progress, 1).finished_at - progress.started_at < timedelta(minutes=1)
+    assert step(progress, 2).finished_at - progress.started_at < timedelta(minutes=1)
+    assert step(progress, 4).finished_at - step(progress, 2).finished_at >= timedelta(days=2)
+    assert step(progress, 4).finished_at - step(progress, 2).finished_at < timedelta(
+        days=2, minutes=1
+    )
+    assert step(progress, 6).finished_at - step(progress, 4).finished_at >= timedelta(days=5)
+    assert [s.status for s in progress.steps] == [
+        StepStatus.SENT,
+        StepStatus.SENT,
+        StepStatus.DONE,
+        StepStatus.SENT,
+        StepStatus.DONE,
+        StepStatus.SENT,
+    ]
+    assert {s.platform_message_id for s in progress.steps if s.type == "message"} == {
+        m["id"] for m in sent
+    }
+
+
+async def test_reply_during_delay_sends_nothing_more(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    handle = await start_campaign(temporal_env.client, campaign_input(), worker.task_queue)
+    await eventually(lambda: _has_sent(simulator, 2))
+    await eventually(lambda: _step_status_is(handle, 3, StepStatus.IN_PROGRESS))
+
+    await handle.signal(CampaignWorkflow.reply, ReplyReceived(channel_id=100, message_id=1))
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.REPLIED
+    assert progress.end_reason is EndReason.REPLIED
+    assert progress.ended_at - progress.started_at < timedelta(days=1)
+    assert len(await sent_messages(simulator, MILAN)) == 2
+    assert step(progress, 4).status is StepStatus.NOT_SENT
+    assert step(progress, 6).status is StepStatus.NOT_SENT
+
+
+async def test_reply_during_final_monitoring_ends_campaign_before_30_days(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    handle = await start_campaign(
+        temporal_env.client, campaign_input(ONE_MESSAGE), worker.task_queue
+    )
+    await eventually(lambda: _has_sent(simulator, 1))
+    await temporal_env.sleep(timedelta(days=10))
+
+    await handle.signal(CampaignWorkflow.reply, ReplyReceived())
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.REPLIED
+    assert timedelta(days=10) <= progress.ended_at - progress.started_at < THIRTY_DAYS
+    assert len(await sent_messages(simulator, MILAN)) == 1
+
+
+async def test_reply_while_a_send_is_in_flight_stops_everything_after_it(
+    own_temporal_env: WorkflowEnvironment,
+    task_queue: str,
+    platform: PlatformClient,
+    sqlite_sessions: SessionFactory,
+    simulator: str,
+) -> None:
+    await sim_post(simulator, "/_sim/faults", {"latency_ms": 3000}, method="PUT")
+    client = own_temporal_env.client
+    async with build_worker(
+        client, task_queue=task_queue, platform=platform, sessions=sqlite_sessions
+    ):
+        handle = await start_campaign(client, campaign_input(), task_queue)
+        await eventually(lambda: _step_status_is(handle, 1, StepStatus.IN_PROGRESS))
+
+        await handle.signal(CampaignWorkflow.reply, ReplyReceived())
+        progress = await handle.result()
+
+    assert progress.status is CampaignStatus.REPLIED
+    assert progress.ended_at - progress.started_at < timedelta(minutes=1)
+    # Node 1 was in flight and lands (the platform had it); nothing after it is ever sent.
+    await eventually(lambda: _has_sent(simulator, 1))
+    assert [m["subject"] for m in await sent_messages(simulator, MILAN)] == [None]
+    assert all(step(progress, n).status is StepStatus.NOT_SENT for n in (2, 4, 6))
+
+
+async def test_reply_missed_by_webhook_is_caught_by_pre_send_check(
+    own_temporal_env: WorkflowEnvironment, fresh_worker: Worker, simulator: str
+) -> None:
+    handle = await start_campaign(
+        own_temporal_env.client,
+        campaign_input(EMAIL_THEN_DELAY_THEN_EMAIL),
+        fresh_worker.task_queue,
+    )
+    await eventually(lambda: _has_sent(simulator, 1))
+    await sim_post(
+        simulator,
+        f"/_sim/candidates/{MILAN}/reply",
+        {"channelId": ANDREAS["email_channel"], "deliverWebhook": False},
+    )
+
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.REPLIED
+    assert len(await sent_messages(simulator, MILAN)) == 1
+    assert step(progress, 3).status is StepStatus.NOT_SENT
+
+
+async def test_reply_before_this_campaign_started_does_not_stop_it(
+    own_temporal_env: WorkflowEnvironment, fresh_worker: Worker, simulator: str
+) -> None:
+    await sim_post(
+        simulator,
+        f"/_sim/candidates/{MILAN}/reply",
+        {"channelId": ANDREAS["email_channel"], "deliverWebhook": False},
+    )
+    handle = await start_campaign(
+        own_temporal_env.client,
+        campaign_input(EMAIL_THEN_DELAY_THEN_EMAIL),
+        fresh_worker.task_queue,
+    )
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    assert len(await sent_messages(simulator, MILAN)) == 2
+
+
+async def test_platform_errors_and_rate_limits_are_retried_and_each_step_sent_once(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    await sim_post(
+        simulator,
+        "/_sim/faults",
+        {"error_count": 2, "rate_limit_count": 1, "retry_after_seconds": 1},
+        method="PUT",
+    )
+    handle = await start_campaign(
+        temporal_env.client, campaign_input(time_scale=1000), worker.task_queue
+    )
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    sent = await sent_messages(simulator, MILAN)
+    assert len(sent) == 4
+    assert len({m["idempotencyKey"] for m in sent}) == 4
+
+
+async def test_channel_status_error_is_retried_until_the_channel_recovers(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    channel = ANDREAS["linkedin_channel"]
+    await _set_channel_status(simulator, channel, "ERROR")
+    handle = await start_campaign(
+        temporal_env.client, campaign_input(ONE_MESSAGE, time_scale=100), worker.task_queue
+    )
+    await eventually(lambda: _send_attempts_at_least(handle, 2))
+    assert await sent_messages(simulator, MILAN) == []
+
+    await _set_channel_status(simulator, channel, "OK")
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    assert step(progress, 1).status is StepStatus.SENT
+    assert len(await sent_messages(simulator, MILAN)) == 1
+
+
+async def test_logged_out_channel_waits_then_resumes_on_channel_restored_signal(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    simulator: str,
+    sqlite_sessions: SessionFactory,
+) -> None:
+    channel = ANDREAS["linkedin_channel"]
+    await sim_post(
+        simulator,
+        f"/_sim/channels/{channel}/status",
+        {"status": "ERROR_CREDENTIALS", "deliverWebhook": False},
+        method="PUT",
+    )
+    campaign = campaign_input()
+    handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
+
+    waiting = await eventually(lambda: _status_is(handle, CampaignStatus.WAITING_FOR_CHANNEL))
+    assert waiting.waiting_reason == "LinkedIn logged out — reconnect"
+    assert step(waiting, 1).status is StepStatus.WAITING_FOR_CHANNEL
+    assert step(waiting, 1).detail == "LinkedIn logged out — reconnect"
+    async with sqlite_sessions() as session:
+        row = await session.get(Campaign, campaign.campaign_id)
+        assert row is not None and row.status == "WAITING_FOR_CHANNEL"
+        assert row.waiting_channel_type == "LINKEDIN"
+    assert await sent_messages(simulator, MILAN) == []
+
+    await sim_post(
+        simulator,
+        f"/_sim/channels/{channel}/status",
+        {"status": "OK", "deliverWebhook": False},
+        method="PUT",
+    )
+    await handle.signal(
+        CampaignWorkflow.channel_restored, ChannelRestored(channel_type=ChannelType.LINKEDIN)
+    )
+    await eventually(lambda: _has_sent(simulator, 2))
+    running = await handle.query(CampaignWorkflow.progress)
+    assert running.status is CampaignStatus.RUNNING and running.waiting_reason is None
+
+    progress = await handle.result()
+    assert progress.status is CampaignStatus.COMPLETED
+    assert len(await sent_messages(simulator, MILAN)) == 4
+    # The follow-ups keep their delays, counted from the step before them.
+    assert step(progress, 4).finished_at - step(progress, 2).finished_at >= timedelta(days=2)
+
+
+async def test_logged_out_channel_is_rechecked_without_a_signal(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    channel = ANDREAS["email_channel"]
+    await sim_post(
+        simulator,
+        f"/_sim/channels/{channel}/status",
+        {"status": "ERROR_CREDENTIALS", "deliverWebhook": False},
+        method="PUT",
+    )
+    handle = await start_campaign(
+        temporal_env.client, campaign_input(EMAIL_THEN_DELAY_THEN_EMAIL), worker.task_queue
+    )
+    await eventually(lambda: _status_is(handle, CampaignStatus.WAITING_FOR_CHANNEL))
+    await temporal_env.sleep(timedelta(hours=1))
+    await sim_post(
+        simulator,
+        f"/_sim/channels/{channel}/status",
+        {"status": "OK", "deliverWebhook": False},
+        method="PUT",
+    )
+
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    assert [s.status for s in progress.steps] == [StepStatus.SENT, StepStatus.DONE, StepStatus.SENT]
+
+
+async def test_deadline_and_replies_still_apply_while_waiting_for_a_channel(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    await sim_post(
+        simulator,
+        f"/_sim/channels/{ANDREAS['linkedin_channel']}/status",
+        {"status": "ERROR_CREDENTIALS", "deliverWebhook": False},
+        method="PUT",
+    )
+    handle = await start_campaign(
+        temporal_env.client, campaign_input(ONE_MESSAGE), worker.task_queue
+    )
+
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    assert progress.end_reason is EndReason.NO_REPLY
+    assert progress.ended_at - progress.started_at == THIRTY_DAYS
+    assert step(progress, 1).status is StepStatus.NOT_SENT
+    assert await sent_messages(simulator, MILAN) == []
+
+
+async def test_candidate_without_email_gets_email_steps_skipped_and_linkedin_sent(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    handle = await start_campaign(
+        temporal_env.client, campaign_input(candidate_id=NO_EMAIL), worker.task_queue
+    )
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    assert step(progress, 1).status is StepStatus.SENT
+    for node_id in (2, 4, 6):
+        assert step(progress, node_id).status is StepStatus.SKIPPED
+        assert step(progress, node_id).detail == "Skipped: the candidate has no email address"
+    assert [m["channelId"] for m in await sent_messages(simulator, NO_EMAIL)] == [
+        ANDREAS["linkedin_channel"]
+    ]
+
+
+async def test_accepted_then_timed_out_send_reaches_the_candidate_exactly_once(
+    temporal_env: WorkflowEnvironment,
+    task_queue: str,
+    simulator: str,
+    sqlite_sessions: SessionFactory,
+) -> None:
+    await sim_post(
+        simulator,
+        "/_sim/faults",
+        {"accept_then_timeout_count": 2, "hang_seconds": 3},
+        method="PUT",
+    )
+    from tests.conftest import SERVICE_TOKEN
+
+    impatient = PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=1.0)
+    try:
+        async with build_worker(
+            temporal_env.client, task_queue=task_queue, platform=impatient, sessions=sqlite_sessions
+        ):
+            handle = await start_campaign(
+                temporal_env.client, campaign_input(time_scale=1000), task_queue
+            )
+            progress = await handle.result()
+    finally:
+        await impatient.aclose()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    sent = await sent_messages(simulator, MILAN)
+    assert sorted(m["idempotencyKey"].rsplit(":", 1)[1] for m in sent) == ["1", "2", "4", "6"]
+    assert {s.platform_message_id for s in progress.steps if s.type == "message"} == {
+        m["id"] for m in sent
+    }
+
+
+async def test_cancel_ends_the_campaign_as_cancelled(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    handle = await start_campaign(temporal_env.client, campaign_input(), worker.task_queue)
+    await eventually(lambda: _has_sent(simulator, 2))
+
+    await handle.cancel()
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.CANCELLED
+    assert progress.end_reason is EndReason.CANCELLED
+    assert len(await sent_messages(simulator, MILAN)) == 2
+    description = await handle.describe()
+    assert description.status is WorkflowExecutionStatus.COMPLETED
+
+
+async def test_second_campaign_for_a_running_candidate_is_refused_by_temporal(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    first = await start_campaign(temporal_env.client, campaign_input(), worker.task_queue)
+    with pytest.raises(WorkflowAlreadyStartedError):
+        await start_campaign(temporal_env.client, campaign_input(ONE_MESSAGE), worker.task_queue)
+    await first.signal(CampaignWorkflow.reply, ReplyReceived())
+    await first.result()
+
+    # Once it ended, the candidate can get a new campaign.
+    second = await start_campaign(
+        temporal_env.client, campaign_input(ONE_MESSAGE), worker.task_queue
+    )
+    await second.cancel()
+    assert (await second.result()).status is CampaignStatus.CANCELLED
+
+
+async def test_read_model_follows_every_state_change(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    simulator: str,
+    sqlite_sessions: SessionFactory,
+) -> None:
+    campaign = campaign_input()
+    handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
+    await eventually(lambda: _has_sent(simulator, 2))
+    await handle.signal(CampaignWorkflow.reply, ReplyReceived(channel_id=100, message_id=7))
+    progress = await handle.result()
+
+    async with sqlite_sessions() as session:
+        row = await session.get(Campaign, campaign.campaign_id)
+        steps = (
+            await session.scalars(
+                select(CampaignStep)
+                .where(CampaignStep.campaign_id == campaign.campaign_id)
+                .order_by(CampaignStep.position)
+            )
+        ).all()
+        events = (
+            await session.scalars(
+                select(CampaignEventRow)
+                .where(CampaignEventRow.campaign_id == campaign.campaign_id)
+                .order_by(CampaignEventRow.seq)
+            )
+        ).all()
+    assert row is not None
+    assert (row.status, row.end_reason) == ("REPLIED", "REPLIED")
+    assert row.ended_at == progress.ended_at
+    assert row.definition_hash == campaign.definition.fingerprint()
+    assert (row.steps_total, row.steps_done) == (6, 6)
+    assert [s.status for s in steps] == [s.status.value for s in progress.steps]
+    assert [e.kind for e in events] == [
+        "STARTED",
+        "MESSAGE_SENT",
+        "MESSAGE_SENT",
+        "DELAY_STARTED",
+        "REPLY_RECEIVED",
+        "ENDED",
+    ]
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+
+
+async def test_time_scale_divides_every_duration(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    handle = await start_campaign(
+        temporal_env.client, campaign_input(time_scale=1440), worker.task_queue
+    )
+    progress = await handle.result()
+
+    # 30 days / 1440 = 30 minutes; 2 days / 1440 = 2 minutes.
+    assert progress.ended_at - progress.started_at == timedelta(minutes=30)
+    gap = step(progress, 4).finished_at - step(progress, 2).finished_at
+    assert timedelta(minutes=2) <= gap < timedelta(minutes=3)
+
+
+async def test_operator_sees_summaries_and_search_attributes(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    campaign = campaign_input()
+    handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
+    await eventually(lambda: _has_sent(simulator, 2))
+    await handle.signal(CampaignWorkflow.reply, ReplyReceived())
+    await handle.result()
+
+    history = await handle.fetch_history()
+    summaries = [
+        temporal_env.client.data_converter.payload_converter.from_payload(
+            event.user_metadata.summary, str
+        )
+        for event in history.events
+        if event.HasField("user_metadata") and event.user_metadata.HasField("summary")
+    ]
+    assert f"Campaign {campaign.campaign_id} for candidate {MILAN}" in summaries
+    assert "Send LINKEDIN_MESSAGE — node 1" in summaries
+    assert "Send GMAIL — node 2" in summaries
+    assert "Wait 2 d before node 4" in summaries
+
+
+# --- polling helpers -----------------------------------------------------------------------
+
+
+async def _has_sent(simulator: str, count: int) -> bool:
+    return (
+        len(await sent_messages(simulator, MILAN)) + len(await sent_messages(simulator, NO_EMAIL))
+        >= count
+    )
+
+
+async def _set_channel_status(simulator: str, channel_id: int, status: str) -> None:
+    await sim_post(
+        simulator,
+        f"/_sim/channels/{channel_id}/status",
+        {"status": status, "deliverWebhook": False},
+        method="PUT",
+    )
+
+
+async def _send_attempts_at_least(handle, attempts: int) -> bool:  # noqa: ANN001
+    description = await handle.describe()
+    pending = description.raw_description.pending_activities
+    return bool(pending) and pending[0].attempt >= attempts
+
+
+async def _step_status_is(handle, node_id: int, status: StepStatus):  # noqa: ANN001, ANN202
+    progress: CampaignProgress = await handle.query(CampaignWorkflow.progress)
+    return progress if step(progress, node_id).status is status else None
+
+
+async def _status_is(handle, status: CampaignStatus):  # noqa: ANN001, ANN202
+    progress: CampaignProgress = await handle.query(CampaignWorkflow.progress)
+    return progress if progress.status is status else None
