@@ -15,11 +15,13 @@ from config import Settings
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 
-async def connect_temporal(settings: Settings) -> Client:
+async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
+    """`lazy` connects on first use, so the API starts (and reports not ready) without Temporal."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        lazy=lazy,
     )
 
 

@@ -79,6 +79,8 @@ class CampaignProgress(BaseModel):
     next_action_at: datetime | None = None
     waiting_reason: str | None = None
     last_error: str | None = None
+    last_action: str | None = None
+    last_action_at: datetime | None = None
     steps: list[StepProgress]
 
     @property

@@ -28,6 +28,8 @@ def _campaign_values(progress: CampaignProgress) -> dict[str, object]:
         "waiting_reason": progress.waiting_reason,
         "waiting_channel_type": _waiting_channel_type(progress),
         "last_error": (progress.last_error or None) and progress.last_error[:500],
+        "last_action": progress.last_action,
+        "last_action_at": progress.last_action_at,
         "steps_total": len(progress.steps),
         "steps_done": progress.steps_done,
     }

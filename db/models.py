@@ -58,6 +58,8 @@ class Campaign(SQLModel, table=True):
     waiting_reason: str | None = Field(default=None, max_length=200)
     waiting_channel_type: str | None = Field(default=None, max_length=16)
     last_error: str | None = Field(default=None, max_length=500)
+    last_action: str | None = Field(default=None, max_length=200)
+    last_action_at: datetime | None = _utc()
     steps_total: int = 0
     steps_done: int = 0
     # The workflow's snapshot counter: an older snapshot never overwrites a newer one.

@@ -131,6 +131,7 @@ class CampaignWorkflow:
             self._reply = reply
             self._progress.status = CampaignStatus.REPLIED
             self._progress.end_reason = EndReason.REPLIED
+            self._last_action("Candidate replied")
             self._event(
                 EventKind.REPLY_RECEIVED,
                 channel_id=reply.channel_id,
@@ -281,14 +282,18 @@ class CampaignWorkflow:
             return
         step.finished_at = now
         step.platform_channel_id = outcome.channel_id
+        label = CHANNEL_LABELS[node.channel]
         if outcome.kind is SendOutcomeKind.SENT:
+            self._last_action(f"{label} sent")
             step.status, step.detail = StepStatus.SENT, None
             step.platform_message_id = outcome.message_id
             self._event(EventKind.MESSAGE_SENT, node_id=node.id, message_id=outcome.message_id)
         elif outcome.kind is SendOutcomeKind.CANDIDATE_UNREACHABLE:
+            self._last_action(f"{label} skipped")
             step.status, step.detail = StepStatus.SKIPPED, outcome.detail
             self._event(EventKind.STEP_SKIPPED, node_id=node.id, reason=outcome.detail)
         else:
+            self._last_action(f"{label} failed")
             step.status, step.detail = StepStatus.FAILED, outcome.detail
             self._progress.last_error = outcome.detail
             self._event(EventKind.STEP_FAILED, node_id=node.id, reason=outcome.detail)
@@ -352,6 +357,9 @@ class CampaignWorkflow:
         if isinstance(node, MessageNode):
             return f"Send {CHANNEL_LABELS[node.channel]}"
         return "Next delay"
+
+    def _last_action(self, action: str) -> None:
+        self._progress.last_action, self._progress.last_action_at = action, workflow.now()
 
     def _set_next_action(self, action: str | None, at: datetime | None) -> None:
         self._progress.next_action, self._progress.next_action_at = action, at

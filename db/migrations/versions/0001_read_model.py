@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.Column("waiting_reason", sa.String(length=200), nullable=True),
         sa.Column("waiting_channel_type", sa.String(length=16), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("last_action", sa.String(length=200), nullable=True),
+        sa.Column("last_action_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("steps_total", sa.Integer(), nullable=False),
         sa.Column("steps_done", sa.Integer(), nullable=False),
         sa.Column("snapshot_seq", sa.Integer(), nullable=False),

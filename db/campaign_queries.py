@@ -1,0 +1,110 @@
+"""Reads of the read model for the API and the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaigns.status import ACTIVE_STATUSES
+from db.models import Campaign, CampaignEventRow, CampaignStep
+
+
+async def latest_for_candidate(
+    session: AsyncSession, role_id: int, candidate_id: int
+) -> Campaign | None:
+    return await session.scalar(
+        select(Campaign)
+        .where(Campaign.role_id == role_id, Campaign.candidate_id == candidate_id)
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+        .limit(1)
+    )
+
+
+async def active_for_candidate(session: AsyncSession, candidate_id: int) -> Sequence[Campaign]:
+    return (
+        await session.scalars(
+            select(Campaign).where(
+                Campaign.candidate_id == candidate_id,
+                Campaign.status.in_([s.value for s in ACTIVE_STATUSES]),
+            )
+        )
+    ).all()
+
+
+async def latest_per_candidate(session: AsyncSession, role_id: int) -> dict[int, Campaign]:
+    """Each candidate's newest campaign in a role, in one indexed query."""
+    newest = (
+        select(
+            Campaign.candidate_id.label("candidate_id"),
+            func.max(Campaign.created_at).label("created_at"),
+        )
+        .where(Campaign.role_id == role_id)
+        .group_by(Campaign.candidate_id)
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(Campaign).join(
+            newest,
+            (Campaign.candidate_id == newest.c.candidate_id)
+            & (Campaign.created_at == newest.c.created_at),
+        )
+        .where(Campaign.role_id == role_id)
+    )
+    return {row.candidate_id: row for row in rows}
+
+
+async def steps_of(
+    session: AsyncSession, campaign_ids: Sequence[str]
+) -> dict[str, list[CampaignStep]]:
+    result: dict[str, list[CampaignStep]] = {cid: [] for cid in campaign_ids}
+    if not campaign_ids:
+        return result
+    rows = await session.scalars(
+        select(CampaignStep)
+        .where(CampaignStep.campaign_id.in_(list(campaign_ids)))
+        .order_by(CampaignStep.campaign_id, CampaignStep.position)
+    )
+    for row in rows:
+        result[row.campaign_id].append(row)
+    return result
+
+
+async def events_of(session: AsyncSession, campaign_id: str) -> Sequence[CampaignEventRow]:
+    return (
+        await session.scalars(
+            select(CampaignEventRow)
+            .where(CampaignEventRow.campaign_id == campaign_id)
+            .order_by(CampaignEventRow.seq)
+        )
+    ).all()
+
+
+async def waiting_for_channel(
+    session: AsyncSession, owner_user_id: int, channel_type: str
+) -> Sequence[Campaign]:
+    return (
+        await session.scalars(
+            select(Campaign).where(
+                Campaign.owner_user_id == owner_user_id,
+                Campaign.status == "WAITING_FOR_CHANNEL",
+                Campaign.waiting_channel_type == channel_type,
+            )
+        )
+    ).all()
+
+
+async def status_counts_by_role(
+    session: AsyncSession, owner_user_id: int
+) -> dict[int, dict[str, int]]:
+    """For the roles page: how many campaigns each role has in each status."""
+    rows = await session.execute(
+        select(Campaign.role_id, Campaign.status, func.count())
+        .where(Campaign.owner_user_id == owner_user_id)
+        .group_by(Campaign.role_id, Campaign.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for role_id, status, count in rows:
+        counts.setdefault(role_id, {})[status] = count
+    return counts
