@@ -1,0 +1,75 @@
+"""The FastAPI application: API, webhooks, health, and the dashboard.
+
+`uvicorn api.app:app` serves it, configured by environment variables (config.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import campaigns, health, webhooks
+from api.services import AppServices
+from api.user_cache import UserCache
+from config import Settings, get_settings
+from db.engine import create_engine, create_session_factory
+from recruiting_platform import PlatformClient
+from temporal_client import connect_temporal
+
+logger = logging.getLogger(__name__)
+
+
+async def build_services(settings: Settings) -> AppServices:
+    engine = create_engine(settings.database_url)
+    return AppServices(
+        settings=settings,
+        temporal=await connect_temporal(settings, lazy=True),
+        engine=engine,
+        sessions=create_session_factory(engine),
+        platform=PlatformClient(
+            settings.platform_base_url,
+            settings.platform_service_token,
+            timeout_seconds=settings.platform_timeout_seconds,
+            max_connections=settings.platform_max_connections,
+        ),
+        users=UserCache(ttl_seconds=settings.user_cache_seconds),
+    )
+
+
+def create_app(settings: Settings | None = None, services: AppServices | None = None) -> FastAPI:
+    """Build the app; tests pass `services` they built, production builds them at start."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        app.state.services = services or await build_services(settings or get_settings())
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.services.platform.aclose()
+                await app.state.services.engine.dispose()
+
+    app = FastAPI(
+        title="Campaign Executor",
+        version="1.0.0",
+        summary="Runs recruiting outreach drip campaigns: start, inspect, cancel, hear replies.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(campaigns.router)
+    app.include_router(webhooks.router)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn api.app:app` builds the app on first access, so importing this module for
+    # `create_app` (tests) never reads the environment.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

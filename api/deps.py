@@ -1,0 +1,122 @@
+"""FastAPI dependencies: services, database session, the current user and ownership checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import ApiError, not_found
+from api.services import AppServices
+from recruiting_platform import (
+    Candidate,
+    PlatformError,
+    PlatformNotFound,
+    PlatformUnauthorized,
+    Role,
+    User,
+    UserToken,
+)
+
+
+def get_services(request: Request) -> AppServices:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[AppServices, Depends(get_services)]
+
+
+async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    async with services.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def platform_unavailable(error: PlatformError) -> ApiError:
+    return ApiError(
+        503, "PLATFORM_UNAVAILABLE", f"The recruiting platform did not answer ({error})"
+    )
+
+
+async def resolve_user(services: AppServices, token: str | None) -> User:
+    """The platform user behind a token, cached briefly; 401 when missing or rejected."""
+    if not token:
+        raise ApiError(401, "UNAUTHORIZED", "Authorization: Bearer <platform token> is required")
+    cached = services.users.get(token)
+    if cached is not None:
+        return cached
+    try:
+        user = await services.platform.get_me(UserToken(token))
+    except PlatformUnauthorized:
+        raise ApiError(401, "UNAUTHORIZED", "The platform rejected this token") from None
+    except PlatformError as error:
+        raise platform_unavailable(error) from None
+    services.users.put(token, user)
+    return user
+
+
+class Caller:
+    """The signed-in user and their token, for calls to the platform on their behalf."""
+
+    def __init__(self, user: User, token: str) -> None:
+        self.user = user
+        self.token = token
+
+    @property
+    def credentials(self) -> UserToken:
+        return UserToken(self.token)
+
+
+async def get_caller(
+    services: ServicesDep,
+    authorization: Annotated[
+        str | None, Header(description="`Bearer <token>`: the recruiting platform's token")
+    ] = None,
+) -> Caller:
+    token = bearer_token(authorization)
+    user = await resolve_user(services, token)
+    assert token is not None
+    return Caller(user, token)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def load_role(services: AppServices, caller: Caller, role_id: int) -> Role:
+    try:
+        return await services.platform.get_role(caller.credentials, role_id)
+    except (PlatformNotFound, PlatformUnauthorized):
+        raise not_found("Role not found") from None
+    except PlatformError as error:
+        raise platform_unavailable(error) from None
+
+
+async def load_candidates(services: AppServices, caller: Caller, role_id: int) -> list[Candidate]:
+    try:
+        return await services.platform.list_candidates(caller.credentials, role_id)
+    except (PlatformNotFound, PlatformUnauthorized):
+        raise not_found("Role not found") from None
+    except PlatformError as error:
+        raise platform_unavailable(error) from None
+
+
+async def load_candidate(
+    services: AppServices, caller: Caller, role_id: int, candidate_id: int
+) -> tuple[Role, Candidate]:
+    """The role and candidate, or 404 whether they do not exist or belong to someone else."""
+    role = await load_role(services, caller, role_id)
+    for candidate in await load_candidates(services, caller, role_id):
+        if candidate.id == candidate_id:
+            return role, candidate
+    raise not_found("Candidate not found in this role")

@@ -1,0 +1,139 @@
+"""One error shape for every 4xx and 5xx answer:
+
+{"error": {"status": 422, "code": "INVALID_DEFINITION", "message": "...", "details": [...]}}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
+
+from campaigns.validation import describe_errors
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    status: int
+    code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """Raise from routes and services; becomes the one error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.details, self.headers = details, headers
+
+
+def not_found(what: str = "Not found") -> ApiError:
+    return ApiError(404, "NOT_FOUND", what)
+
+
+def temporal_unavailable() -> ApiError:
+    return ApiError(503, "TEMPORAL_UNAVAILABLE", "Temporal is unavailable; try again shortly")
+
+
+def is_temporal_connect_failure(error: BaseException) -> bool:
+    # A lazily connected client raises RuntimeError when the server cannot be reached.
+    return isinstance(error, RuntimeError) and "Failed client connect" in str(error)
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    body = ErrorResponse(
+        error=ErrorBody(
+            status=error.status, code=error.code, message=error.message, details=error.details
+        )
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=error.status, headers=error.headers
+    )
+
+
+_HTTP_CODES = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, error: ApiError) -> JSONResponse:
+        return error_response(error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(error.status_code, "HTTP_ERROR")
+        return error_response(ApiError(error.status_code, code, str(error.detail)))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = list(error.errors())
+        body_errors = [e for e in errors if e.get("loc", ("",))[0] == "body"]
+        if body_errors and request.url.path.endswith("/campaign"):
+            problems = describe_errors(body_errors, error.body)
+            return error_response(
+                ApiError(
+                    422,
+                    "INVALID_DEFINITION",
+                    "The campaign definition is invalid: "
+                    + "; ".join(
+                        (f"node {p.nodeId}: " if p.nodeId is not None else "")
+                        + f"{p.field}: {p.reason}"
+                        for p in problems
+                    ),
+                    [p.model_dump() for p in problems],
+                )
+            )
+        details = [
+            {
+                "field": ".".join(str(part) for part in e.get("loc", ())),
+                "reason": str(e.get("msg", "invalid")),
+            }
+            for e in errors
+        ]
+        message = "; ".join(f"{d['field']}: {d['reason']}" for d in details)
+        return error_response(ApiError(422, "INVALID_REQUEST", message, details))
+
+    @app.exception_handler(RPCError)
+    async def _temporal_error(_: Request, error: RPCError) -> JSONResponse:
+        logger.warning("Temporal call failed: %s", error.status)
+        return error_response(temporal_unavailable())
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        if is_temporal_connect_failure(error):
+            return error_response(temporal_unavailable())
+        logger.exception("Unhandled error: %s", type(error).__name__)
+        return error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
+
+
+# For OpenAPI: what every route may answer besides its success.
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        400: "Bad request",
+        401: "Missing or rejected Authorization header",
+        404: "Not found (or not yours)",
+        409: "Conflicts with the candidate's active campaign",
+        422: "Invalid input; `details` names each field and the reason",
+        503: "A dependency (Temporal, the database or the platform) is unavailable",
+    }
+    return {s: {"model": ErrorResponse, "description": descriptions[s]} for s in statuses}
