@@ -79,4 +79,5 @@ async def run_worker(settings: Settings) -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per platform call is noise
     asyncio.run(run_worker(get_settings()))

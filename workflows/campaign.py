@@ -65,8 +65,9 @@ def search_attributes_for(campaign: CampaignInput) -> TypedSearchAttributes:
 
 
 def execution_timeout_for(campaign: CampaignInput) -> timedelta:
-    return policies.scaled(
-        CAMPAIGN_LIFETIME + policies.EXECUTION_TIMEOUT_MARGIN, campaign.time_scale
+    # The margin is not scaled: a demo campaign must not be cut off by the safety net.
+    return (
+        policies.scaled(CAMPAIGN_LIFETIME, campaign.time_scale) + policies.EXECUTION_TIMEOUT_MARGIN
     )
 
 
