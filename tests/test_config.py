@@ -1,0 +1,53 @@
+"""Settings: one place, and a wrong value fails at start naming the variable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _start_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    code = "from config import get_settings; get_settings()"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=30
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("DATABASE_URL", "mysql://db/x", "sqlite+aiosqlite:// or postgresql+asyncpg://"),
+        ("PLATFORM_BASE_URL", "platform.local", "http:// or https:// URL"),
+        ("API_PORT", "99999", "less than or equal to 65535"),
+        ("CAMPAIGN_TIME_SCALE", "0.5", "greater than or equal to 1"),
+        ("PLATFORM_TIMEOUT_SECONDS", "soon", "valid number"),
+    ],
+)
+def test_a_wrong_value_fails_at_start_naming_the_variable(
+    variable: str, value: str, reason: str
+) -> None:
+    result = _start_with({"PATH": "/usr/bin", variable: value})
+    assert result.returncode != 0
+    assert variable in result.stderr
+    assert reason in result.stderr
+
+
+def test_production_refuses_the_development_secrets() -> None:
+    result = _start_with({"PATH": "/usr/bin", "ENVIRONMENT": "production"})
+    assert result.returncode != 0
+    assert "WEBHOOK_SECRET must be set in production" in result.stderr
+
+
+def test_defaults_run_the_embedded_stack() -> None:
+    settings = Settings()
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.database_url.endswith(".data/campaign-executor.db")
+    assert settings.temporal_address == "127.0.0.1:7233"
+    assert settings.campaign_time_scale == 1.0
