@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import campaigns, health, webhooks
+from api.routes import campaigns, health, metrics, webhooks
 from api.services import AppServices
 from api.user_cache import UserCache
 from config import Settings, get_settings
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(campaigns.router)
     app.include_router(webhooks.router)
     return app

@@ -371,3 +371,15 @@ async def _steps_done_at_least(api: ApiStack, count: int) -> bool:
     async with api.client() as http:
         view = (await http.get(CAMPAIGN)).json()
     return view.get("stepsDone", 0) >= count
+
+
+async def test_metrics_count_campaigns_by_status_without_auth(api: ApiStack) -> None:
+    async with api.client() as http:
+        (await http.put(CAMPAIGN, json=ONE_EMAIL)).raise_for_status()
+    async with httpx.AsyncClient(base_url=api.url) as anonymous:
+        text = (await anonymous.get("/metrics")).text
+    async with api.client() as http:
+        await http.delete(CAMPAIGN)
+    running = [line for line in text.splitlines() if 'campaigns{status="RUNNING"}' in line]
+    assert running and int(running[0].rsplit(" ", 1)[1]) >= 1
+    assert 'campaign_executor_campaigns{status="REPLIED"}' in text
