@@ -45,7 +45,8 @@ async def latest_per_candidate(session: AsyncSession, role_id: int) -> dict[int,
         .subquery()
     )
     rows = await session.scalars(
-        select(Campaign).join(
+        select(Campaign)
+        .join(
             newest,
             (Campaign.candidate_id == newest.c.candidate_id)
             & (Campaign.created_at == newest.c.created_at),

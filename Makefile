@@ -1,0 +1,88 @@
+# Campaign Executor. `make dev` runs the whole stack; `make test` runs every test.
+# Each target builds .venv first when it is missing or older than pyproject.toml.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+# `make test` runs the PostgreSQL cases against this server; `make test TEST_POSTGRES_URL=`
+# skips them (each skip is reported with its reason).
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+API_PORT ?= 8000
+SIMULATOR_PORT ?= 8100
+TEMPORAL_PORT ?= 7233
+TEMPORAL_UI_PORT ?= 8233
+
+.PHONY: install dev test browser lint format migrate histories temporal simulator worker api clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+# The whole stack in the foreground (Temporal, simulator, worker, API); Ctrl-C stops it.
+dev: $(INSTALLED)
+	$(BIN)/python -m devstack
+
+test: $(INSTALLED) browser
+	@rc=0; TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure" >&2; fi; \
+	exit $$rc
+
+# Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium).
+browser:
+	@if [ -x /usr/bin/chromium ]; then \
+		true; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "make browser: /usr/bin/chromium is missing and installing it needs root;" \
+			"run 'sudo apt-get install -y chromium' or browser tests will be skipped." >&2; \
+	else \
+		echo "make browser: installing Chromium from Debian's packages"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
+lint: $(INSTALLED)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Brings DATABASE_URL (config.py's SQLite file by default) to the newest schema.
+migrate: $(INSTALLED)
+	$(BIN)/python -m db.migrate
+
+# Re-records tests/workflows/histories/ after a deliberate workflow change (see the tool).
+histories: $(INSTALLED)
+	$(BIN)/python -m tools.record_histories
+
+# Each part alone, on the same defaults `make dev` uses (stop `make dev` first).
+temporal: $(INSTALLED)
+	mkdir -p .data
+	$(BIN)/temporal server start-dev --db-filename .data/temporal.db --ip 127.0.0.1 \
+		--port $(TEMPORAL_PORT) --ui-port $(TEMPORAL_UI_PORT) --log-level warn \
+		--ui-disable-news-fetch $$($(BIN)/python -c 'from workflows.search_attributes import cli_flags; print(" ".join(cli_flags()))')
+
+simulator: $(INSTALLED)
+	SIMULATOR_WEBHOOK_URL="$${SIMULATOR_WEBHOOK_URL-http://127.0.0.1:$(API_PORT)}" \
+		$(BIN)/python -m uvicorn simulator.app:app --host 127.0.0.1 --port $(SIMULATOR_PORT)
+
+worker: $(INSTALLED)
+	$(BIN)/python worker.py
+
+api: $(INSTALLED)
+	$(BIN)/python -m uvicorn api.app:app --host 127.0.0.1 --port $(API_PORT)
+
+clean:
+	@if [ -f .data/devstack.pid ] && kill -0 "$$(cat .data/devstack.pid)" 2>/dev/null; then \
+		echo "make clean: \`make dev\` is running (pid $$(cat .data/devstack.pid)); stop it first." >&2; \
+		exit 1; \
+	fi
+	rm -rf .data
