@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.routes import campaigns, health, metrics, webhooks
 from api.services import AppServices
-from api.user_cache import UserCache
+from api.ttl_cache import TtlCache
 from config import Settings, get_settings
 from db.engine import create_engine, create_session_factory
 from recruiting_platform import PlatformClient
@@ -36,7 +36,7 @@ async def build_services(settings: Settings) -> AppServices:
             timeout_seconds=settings.platform_timeout_seconds,
             max_connections=settings.platform_max_connections,
         ),
-        users=UserCache(ttl_seconds=settings.user_cache_seconds),
+        users=TtlCache(settings.user_cache_seconds),
     )
 
 

@@ -15,14 +15,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import Row, update
 from sqlalchemy.exc import IntegrityError
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import Caller, load_candidate, load_candidates, load_role
+from api.deps import Caller, load_candidate, load_candidates
 from api.errors import ApiError, is_temporal_connect_failure, not_found, temporal_unavailable
 from api.schemas import (
     CampaignLinks,
@@ -42,7 +42,7 @@ from campaigns.status import ACTIVE_STATUSES, CampaignStatus, StepStatus
 from db import campaign_queries
 from db.models import Campaign, CampaignStep
 from db.upsert import insert_for
-from recruiting_platform import PlatformError, UserToken
+from recruiting_platform import Candidate, PlatformError, UserToken
 from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_attributes_for
 
 logger = logging.getLogger(__name__)
@@ -348,20 +348,23 @@ class CampaignService:
         cursor: str | None = None,
         limit: int = 50,
     ) -> RoleCampaignPage:
-        await load_role(self._services, caller, role_id)
-        candidates = await load_candidates(self._services, caller, role_id)
+        # 404 if the role is not theirs; a few seconds old is fine for a listing.
+        candidates = await load_candidates(self._services, caller, role_id, cached=True)
         async with self._services.sessions() as session:
             latest = await campaign_queries.latest_per_candidate(session, role_id)
-            rows = [
-                _overview_row(candidate, latest.get(candidate.id), caller.user.id)
-                for candidate in candidates
-            ]
-            if status:
-                wanted = {s.strip().upper() for s in status.split(",") if s.strip()}
-                rows = [r for r in rows if r.status in wanted]
-            rows.sort(key=_sort_key(sort))
-            start = decode_cursor(cursor)
-            page = rows[start : start + limit]
+        owner = caller.user.id
+        entries = [
+            (c, row if row is not None and row.owner_user_id == owner else None)
+            for c in candidates
+            for row in (latest.get(c.id),)
+        ]
+        if status:
+            wanted = {s.strip().upper() for s in status.split(",") if s.strip()}
+            entries = [e for e in entries if (e[1].status if e[1] else "NONE") in wanted]
+        entries.sort(key=_sort_key(sort))
+        start = decode_cursor(cursor)
+        page = [_overview_row(candidate, row) for candidate, row in entries[start : start + limit]]
+        async with self._services.sessions() as session:
             steps = await campaign_queries.steps_of(
                 session, [r.campaignId for r in page if r.campaignId]
             )
@@ -374,8 +377,8 @@ class CampaignService:
         return RoleCampaignPage(
             roleId=role_id,
             items=page,
-            nextCursor=encode_cursor(following) if following < len(rows) else None,
-            total=len(rows),
+            nextCursor=encode_cursor(following) if following < len(entries) else None,
+            total=len(entries),
         )
 
 
@@ -411,11 +414,11 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 def _sort_key(sort: str):  # noqa: ANN202
     if sort == "next_action":
-        return lambda r: (r.nextActionAt or _FAR_FUTURE, r.candidateId)
-    return lambda r: r.candidateId
+        return lambda e: ((e[1] and e[1].next_action_at) or _FAR_FUTURE, e[0].id)
+    return lambda e: e[0].id
 
 
-def _overview_row(candidate, campaign: Campaign | None, owner_user_id: int) -> RoleCampaignRow:  # noqa: ANN001
+def _overview_row(candidate: Candidate, campaign: Row | None) -> RoleCampaignRow:
     row = RoleCampaignRow(
         candidateId=candidate.id,
         firstName=candidate.firstName,
@@ -424,7 +427,7 @@ def _overview_row(candidate, campaign: Campaign | None, owner_user_id: int) -> R
         hasLinkedin=bool(candidate.linkedin),
         status="NONE",
     )
-    if campaign is None or campaign.owner_user_id != owner_user_id:
+    if campaign is None:
         return row
     row.campaignId = campaign.id
     row.status = campaign.status

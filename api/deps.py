@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import ApiError, not_found
 from api.services import AppServices
+from api.ttl_cache import token_key
 from recruiting_platform import (
     Candidate,
     PlatformError,
@@ -53,7 +54,8 @@ async def resolve_user(services: AppServices, token: str | None) -> User:
     """The platform user behind a token, cached briefly; 401 when missing or rejected."""
     if not token:
         raise ApiError(401, "UNAUTHORIZED", "Authorization: Bearer <platform token> is required")
-    cached = services.users.get(token)
+    key = token_key(token)
+    cached = services.users.get(key)
     if cached is not None:
         return cached
     try:
@@ -62,7 +64,7 @@ async def resolve_user(services: AppServices, token: str | None) -> User:
         raise ApiError(401, "UNAUTHORIZED", "The platform rejected this token") from None
     except PlatformError as error:
         raise platform_unavailable(error) from None
-    services.users.put(token, user)
+    services.users.put(key, user)
     return user
 
 
@@ -102,13 +104,21 @@ async def load_role(services: AppServices, caller: Caller, role_id: int) -> Role
         raise platform_unavailable(error) from None
 
 
-async def load_candidates(services: AppServices, caller: Caller, role_id: int) -> list[Candidate]:
+async def load_candidates(
+    services: AppServices, caller: Caller, role_id: int, *, cached: bool = False
+) -> list[Candidate]:
+    """The role's candidates; `cached` accepts an answer up to a few seconds old (listings)."""
+    key = token_key(caller.token, "role", role_id)
+    if cached and (hit := services.role_candidates.get(key)) is not None:
+        return hit
     try:
-        return await services.platform.list_candidates(caller.credentials, role_id)
+        candidates = await services.platform.list_candidates(caller.credentials, role_id)
     except (PlatformNotFound, PlatformUnauthorized):
         raise not_found("Role not found") from None
     except PlatformError as error:
         raise platform_unavailable(error) from None
+    services.role_candidates.put(key, candidates)
+    return candidates
 
 
 async def load_candidate(

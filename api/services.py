@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from api.user_cache import UserCache
+from api.ttl_cache import TtlCache
 from config import Settings
 from db.engine import SessionFactory
-from recruiting_platform import PlatformClient
+from recruiting_platform import Candidate, PlatformClient, User
 
 
 @dataclass
@@ -20,4 +20,7 @@ class AppServices:
     engine: AsyncEngine
     sessions: SessionFactory
     platform: PlatformClient
-    users: UserCache = field(default_factory=UserCache)
+    # `GET /user/me` answers, briefly: every request is authenticated with the platform.
+    users: TtlCache[User] = field(default_factory=lambda: TtlCache(30.0))
+    # A role's candidates for the overview only (ownership checks always ask the platform).
+    role_candidates: TtlCache[list[Candidate]] = field(default_factory=lambda: TtlCache(10.0))

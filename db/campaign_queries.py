@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaigns.status import ACTIVE_STATUSES
@@ -33,26 +33,34 @@ async def active_for_candidate(session: AsyncSession, candidate_id: int) -> Sequ
     ).all()
 
 
-async def latest_per_candidate(session: AsyncSession, role_id: int) -> dict[int, Campaign]:
-    """Each candidate's newest campaign in a role, in one indexed query."""
-    newest = (
-        select(
-            Campaign.candidate_id.label("candidate_id"),
-            func.max(Campaign.created_at).label("created_at"),
-        )
+# The columns a row of the role overview shows: never the (large) definition.
+OVERVIEW_COLUMNS = (
+    Campaign.id,
+    Campaign.candidate_id,
+    Campaign.owner_user_id,
+    Campaign.status,
+    Campaign.created_at,
+    Campaign.steps_total,
+    Campaign.steps_done,
+    Campaign.last_action,
+    Campaign.last_action_at,
+    Campaign.next_action,
+    Campaign.next_action_at,
+    Campaign.started_at,
+    Campaign.ends_at,
+    Campaign.ended_at,
+    Campaign.waiting_reason,
+)
+
+
+async def latest_per_candidate(session: AsyncSession, role_id: int) -> dict[int, Row]:
+    """Each candidate's newest campaign in a role (overview columns only), in one indexed scan."""
+    rows = await session.execute(
+        select(*OVERVIEW_COLUMNS)
         .where(Campaign.role_id == role_id)
-        .group_by(Campaign.candidate_id)
-        .subquery()
+        .order_by(Campaign.candidate_id, Campaign.created_at)
     )
-    rows = await session.scalars(
-        select(Campaign)
-        .join(
-            newest,
-            (Campaign.candidate_id == newest.c.candidate_id)
-            & (Campaign.created_at == newest.c.created_at),
-        )
-        .where(Campaign.role_id == role_id)
-    )
+    # Ordered by creation, so the last row seen for a candidate is its newest campaign.
     return {row.candidate_id: row for row in rows}
 
 
