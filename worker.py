@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -40,6 +41,8 @@ def build_worker(
         workflows=[CampaignWorkflow],
         activities=[sending.send_message, recording.record_progress],
         max_concurrent_activities=max_concurrent_activities,
+        # On SIGTERM (a deploy), sends under way get time to finish instead of a retry.
+        graceful_shutdown_timeout=timedelta(seconds=30),
     )
 
 

@@ -84,13 +84,19 @@ class SendingActivities:
             return SendOutcome(kind=SendOutcomeKind.REPLY_DETECTED, reply=reply)
 
         if activity.info().attempt > 1:
-            earlier = await self._find_earlier_send(request, channel.id)
+            # An earlier attempt may have posted before its answer was lost, possibly through
+            # another connected channel of the same type.
+            same_type = [
+                c for c in channels if c.type == wanted and c.status != "ERROR_CREDENTIALS"
+            ]
+            earlier = await self._find_earlier_send(request, same_type)
             if earlier is not None:
+                earlier_channel, message = earlier
                 return SendOutcome(
                     kind=SendOutcomeKind.SENT,
-                    channel_id=channel.id,
-                    message_id=earlier.id,
-                    sent_at=earlier.sentAt,
+                    channel_id=earlier_channel,
+                    message_id=message.id,
+                    sent_at=message.sentAt,
                 )
 
         posted = await self._platform.post_message(
@@ -140,21 +146,21 @@ class SendingActivities:
         return None
 
     async def _find_earlier_send(
-        self, request: SendMessageInput, channel_id: int
-    ) -> Message | None:
-        messages = await self._platform.list_messages(
-            OnBehalfOf(request.owner_user_id),
-            channel_id=channel_id,
-            candidate_id=request.candidate_id,
-        )
-        for message in messages:
-            if (
-                message.from_ == request.owner_user_id
-                and message.body == request.body
-                and (message.subject or None) == (request.subject or None)
-                and (message.sentAt is None or message.sentAt >= request.campaign_started_at)
-            ):
-                return message
+        self, request: SendMessageInput, channels: list[Channel]
+    ) -> tuple[int, Message] | None:
+        owner = OnBehalfOf(request.owner_user_id)
+        for channel in channels:
+            messages = await self._platform.list_messages(
+                owner, channel_id=channel.id, candidate_id=request.candidate_id
+            )
+            for message in messages:
+                if (
+                    message.from_ == request.owner_user_id
+                    and message.body == request.body
+                    and (message.subject or None) == (request.subject or None)
+                    and (message.sentAt is None or message.sentAt >= request.campaign_started_at)
+                ):
+                    return channel.id, message
         return None
 
 

@@ -38,7 +38,7 @@ from api.schemas import (
 from api.services import AppServices
 from campaigns.contracts import CampaignInput, workflow_id_for
 from campaigns.definition import CampaignDefinition, DelayNode, MessageNode
-from campaigns.status import ACTIVE_STATUSES, CampaignStatus, StepStatus
+from campaigns.status import ACTIVE_STATUSES, CampaignStatus, EndReason, StepStatus
 from db import campaign_queries
 from db.models import Campaign, CampaignStep
 from db.upsert import insert_for
@@ -86,8 +86,9 @@ class CampaignService:
         for _ in range(START_ATTEMPTS):
             running = await self.running_campaign(candidate_id)
             if running is not None:
-                mine = running.owner_user_id == caller.user.id and running.role_id == role_id
-                if mine and running.definition_hash == fingerprint:
+                mine = running.owner_user_id == caller.user.id
+                same = mine and running.role_id == role_id
+                if same and running.definition_hash == fingerprint:
                     return self._started(running.campaign_id, role_id, candidate_id, created=False)
                 if not (mine and replace):
                     raise self._conflict(running, caller)
@@ -182,6 +183,10 @@ class CampaignService:
                         )
                         .values(
                             status=CampaignStatus.FAILED.value,
+                            end_reason=EndReason.FAILED.value,
+                            ended_at=now,
+                            next_action=None,
+                            next_action_at=None,
                             last_error="Ended without a final record",
                             updated_at=now,
                         )
@@ -233,8 +238,8 @@ class CampaignService:
         return ApiError(
             409,
             "CAMPAIGN_ACTIVE",
-            "The candidate already has an active campaign with a different definition; "
-            "PUT again with ?replace=true to cancel it and start this one",
+            "The candidate already has an active campaign (with a different definition, or for "
+            "another of your roles); PUT again with ?replace=true to cancel it and start this one",
             [{"campaignId": running.campaign_id, "roleId": running.role_id}],
         )
 

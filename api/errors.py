@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
@@ -53,6 +55,10 @@ def not_found(what: str = "Not found") -> ApiError:
 
 def temporal_unavailable() -> ApiError:
     return ApiError(503, "TEMPORAL_UNAVAILABLE", "Temporal is unavailable; try again shortly")
+
+
+def database_unavailable() -> ApiError:
+    return ApiError(503, "DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly")
 
 
 def is_temporal_connect_failure(error: BaseException) -> bool:
@@ -118,10 +124,22 @@ def install_error_handlers(app: FastAPI) -> None:
         logger.warning("Temporal call failed: %s", error.status)
         return error_response(temporal_unavailable())
 
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(_: Request, error: SQLAlchemyError) -> JSONResponse:
+        if isinstance(error, DBAPIError | SQLAlchemyTimeoutError):
+            logger.warning("Database unavailable: %s", type(error).__name__)
+            return error_response(database_unavailable())
+        logger.exception("Database error: %s", type(error).__name__)
+        return error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:
         if is_temporal_connect_failure(error):
             return error_response(temporal_unavailable())
+        if isinstance(error, ConnectionError | OSError):
+            # A database driver that fails to connect raises these before SQLAlchemy wraps them.
+            logger.warning("Dependency unreachable: %s", type(error).__name__)
+            return error_response(database_unavailable())
         logger.exception("Unhandled error: %s", type(error).__name__)
         return error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
 

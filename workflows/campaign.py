@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from campaigns.status import CampaignStatus, EndReason, StepStatus
     from campaigns.wording import (
         CHANNEL_LABELS,
+        CHANNEL_TYPE_LABELS,
         delay_summary,
         logged_out_reason,
         missing_channel_reason,
@@ -49,6 +50,11 @@ with workflow.unsafe.imports_passed_through():
         OWNER_ID,
         ROLE_ID,
     )
+
+
+IN_FLIGHT_WHEN_ENDED = (
+    "Was being sent when the campaign ended: it may have reached the candidate; nothing after it"
+)
 
 
 def search_attributes_for(campaign: CampaignInput) -> TypedSearchAttributes:
@@ -229,6 +235,7 @@ class CampaignWorkflow:
         if not send.done():
             # A reply or cancel arrived mid-send: abandon it; nothing after it is sent.
             send.cancel()
+            self._steps[node.id].detail = IN_FLIGHT_WHEN_ENDED
             return None
         try:
             return send.result()
@@ -255,12 +262,12 @@ class CampaignWorkflow:
         first_wait = step.status is not StepStatus.WAITING_FOR_CHANNEL
         step.status, step.detail, step.due_at = StepStatus.WAITING_FOR_CHANNEL, reason, due
         self._progress.waiting_reason = reason
-        self._set_next_action(f"Re-check {channel_type.value.title()} channel", due)
+        self._set_next_action(f"Re-check {CHANNEL_TYPE_LABELS[channel_type]} channel", due)
         if first_wait:
             self._set_status(CampaignStatus.WAITING_FOR_CHANNEL)
             self._event(EventKind.CHANNEL_WAITING, node_id=node.id, reason=reason)
             await self._record()
-        self._restored.discard(channel_type)
+        # A restore signalled while the send or the recording ran is kept: it wakes us at once.
         await self._wait_until(
             due,
             lambda: channel_type in self._restored,
@@ -318,7 +325,8 @@ class CampaignWorkflow:
         for step in self._progress.steps:
             if not step.status.is_finished:
                 step.status, step.due_at = StepStatus.NOT_SENT, None
-                step.detail = f"Not sent: campaign ended ({why})"
+                if step.detail != IN_FLIGHT_WHEN_ENDED:
+                    step.detail = f"Not sent: campaign ended ({why})"
         self._progress.end_reason = reason
         # A campaign that ran out of time ended at its deadline, not when the timer was seen.
         self._progress.ended_at = self._deadline if status is CampaignStatus.COMPLETED else now

@@ -383,3 +383,40 @@ async def test_metrics_count_campaigns_by_status_without_auth(api: ApiStack) -> 
     running = [line for line in text.splitlines() if 'campaigns{status="RUNNING"}' in line]
     assert running and int(running[0].rsplit(" ", 1)[1]) >= 1
     assert 'campaign_executor_campaigns{status="REPLIED"}' in text
+
+
+async def test_candidate_sourced_by_two_users_runs_one_campaign_and_hides_it_from_the_other(
+    api: ApiStack,
+) -> None:
+    shared = 1008  # in Andreas's role 11 and Bea's role 20
+    async with api.client() as andreas, api.client(token="tok-bea") as bea:
+        started = await andreas.put(f"/role/11/candidate/{shared}/campaign", json=ONE_EMAIL)
+        assert started.status_code == 201
+        for params in ({}, {"replace": "true"}):
+            refused = await bea.put(
+                f"/role/20/candidate/{shared}/campaign", params=params, json=ONE_EMAIL
+            )
+            assert refused.status_code == 409
+            assert refused.json()["error"]["code"] == "CANDIDATE_BUSY"
+            assert "details" not in refused.json()["error"]  # nothing about Andreas's campaign
+        assert (await bea.get(f"/role/20/candidate/{shared}/campaign")).status_code == 404
+        await andreas.delete(f"/role/11/candidate/{shared}/campaign")
+
+
+async def test_replace_moves_a_candidate_between_the_users_own_roles(api: ApiStack) -> None:
+    both_roles = 1006  # in Andreas's roles 10 and 11
+    async with api.client() as http:
+        first = await http.put(f"/role/10/candidate/{both_roles}/campaign", json=ONE_EMAIL)
+        conflict = await http.put(f"/role/11/candidate/{both_roles}/campaign", json=ONE_EMAIL)
+        replaced = await http.put(
+            f"/role/11/candidate/{both_roles}/campaign", params={"replace": "true"}, json=ONE_EMAIL
+        )
+        old = (await http.get(f"/role/10/candidate/{both_roles}/campaign")).json()
+        await http.delete(f"/role/11/candidate/{both_roles}/campaign")
+    assert first.status_code == 201
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["details"] == [
+        {"campaignId": first.json()["campaignId"], "roleId": 10}
+    ]
+    assert replaced.status_code == 201
+    assert old["status"] == "CANCELLED"

@@ -110,6 +110,9 @@ async def test_database_down_at_start_still_lists_the_campaign_once_the_workflow
     ):
         response = await http.put(CAMPAIGN, json=BRIEF_EXAMPLE)
         ready = await http.get("/readyz")
+        reading = await http.get(CAMPAIGN)
+        assert reading.status_code == 503
+        assert reading.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
         assert response.status_code == 201
         campaign_id = response.json()["campaignId"]
         row = await eventually(lambda: _rows_for(sessions, campaign_id))

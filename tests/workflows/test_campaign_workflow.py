@@ -31,7 +31,7 @@ from tests.support.campaigns import (
     start_campaign,
 )
 from worker import build_worker
-from workflows.campaign import CampaignWorkflow
+from workflows.campaign import IN_FLIGHT_WHEN_ENDED, CampaignWorkflow
 
 THIRTY_DAYS = timedelta(days=30)
 
@@ -178,6 +178,7 @@ async def test_reply_while_a_send_is_in_flight_stops_everything_after_it(
     await eventually(lambda: _has_sent(simulator, 1))
     assert [m["subject"] for m in await sent_messages(simulator, MILAN)] == [None]
     assert all(step(progress, n).status is StepStatus.NOT_SENT for n in (2, 4, 6))
+    assert step(progress, 1).detail == IN_FLIGHT_WHEN_ENDED
 
 
 async def test_reply_missed_by_webhook_is_caught_by_pre_send_check(
