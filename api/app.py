@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api import dashboard
 from api.errors import install_error_handlers
 from api.routes import campaigns, health, metrics, webhooks
 from api.services import AppServices
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     app.include_router(metrics.router)
     app.include_router(campaigns.router)
     app.include_router(webhooks.router)
+    app.include_router(dashboard.router)
     return app
 
 

@@ -1,0 +1,156 @@
+"""Who is signed in to the dashboard, and how its routes answer errors and missing sessions.
+
+Pages need a session cookie (session.py) whose platform token the platform still accepts, the
+same check `resolve_user` makes for the API's Bearer token. Without one a page redirects to the
+sign-in form and a live fragment answers 401 (its script then reloads the page). API errors
+(404 for a role that is not yours, 503 when a dependency is down) become HTML pages here, since
+the app's handlers answer JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from api.dashboard.session import COOKIE_NAME, csrf_matches, read_session
+from api.dashboard.templating import templates
+from api.deps import Caller, ServicesDep, resolve_user
+from api.errors import ApiError
+
+HOME = "/dashboard"
+SIGN_IN = "/dashboard/login"
+COOKIE_PATH = "/dashboard"
+# Set by dashboard.js on its polls: answer 401 instead of redirecting to the sign-in page.
+LIVE_HEADER = "X-Dashboard-Live"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+        "object-src 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+_ERROR_TITLES = {
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Try again",
+    422: "Not understood",
+    503: "Temporarily unavailable",
+}
+
+
+class SignInRequired(Exception):
+    """No valid session: the cookie is missing, not ours, too old, or its token was revoked."""
+
+    def __init__(self, *, clear_cookie: bool = False) -> None:
+        super().__init__("sign-in required")
+        self.clear_cookie = clear_cookie
+
+
+async def current_caller(request: Request, services: ServicesDep) -> Caller:
+    cookie = request.cookies.get(COOKIE_NAME)
+    token = read_session(services.settings.session_secret, cookie)
+    if token is None:
+        raise SignInRequired(clear_cookie=cookie is not None)
+    try:
+        user = await resolve_user(services, token)
+    except ApiError as error:
+        if error.status == 401:
+            raise SignInRequired(clear_cookie=True) from None
+        raise
+    return Caller(user, token)
+
+
+DashboardCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def require_csrf(request: Request, services: ServicesDep, submitted: str | None) -> None:
+    """Refuse a state-changing form that did not come from one of our pages."""
+    cookie = request.cookies.get(COOKIE_NAME)
+    if not csrf_matches(services.settings.session_secret, cookie, submitted):
+        raise ApiError(403, "CSRF_REJECTED", "This form has expired. Reload the page and retry.")
+
+
+def require_same_origin(request: Request) -> None:
+    """Refuse a form another site posted (the sign-in form has no session to bind a token to).
+
+    Browsers send `Origin` with every form POST; clients without one are not browsers."""
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        raise ApiError(403, "CROSS_SITE_FORM", "This form was sent from another site.")
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: only a dashboard path of this site (no open redirect)."""
+    if not target:
+        return HOME
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith(HOME) or "\\" in target:
+        return HOME
+    if parts.path.startswith(SIGN_IN):
+        return HOME
+    return target
+
+
+def clear_session(response: Response) -> None:
+    response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, httponly=True, samesite="lax")
+
+
+def _sign_in_required(request: Request, error: SignInRequired) -> Response:
+    if request.headers.get(LIVE_HEADER):
+        response: Response = Response(status_code=401)
+    else:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = SIGN_IN if request.method != "GET" or here == HOME else here
+        location = SIGN_IN if target == SIGN_IN else f"{SIGN_IN}?next={quote(target, safe='')}"
+        response = RedirectResponse(location, status_code=303)
+    if error.clear_cookie:
+        clear_session(response)
+    return response
+
+
+def error_page(request: Request, error: ApiError) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "title": _ERROR_TITLES.get(error.status, "Something went wrong"),
+            "message": error.message,
+            "status": error.status,
+        },
+        status_code=error.status,
+    )
+
+
+class DashboardRoute(APIRoute):
+    """Answers a dashboard route's errors with HTML pages and adds the security headers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def dashboard_handler(request: Request) -> Response:
+            try:
+                response = await handle(request)
+            except SignInRequired as error:
+                response = _sign_in_required(request, error)
+            except ApiError as error:
+                response = error_page(request, error)
+            except RequestValidationError:
+                response = error_page(request, ApiError(404, "NOT_FOUND", "No such page."))
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            return response
+
+        return dashboard_handler

@@ -1,0 +1,328 @@
+"""How the dashboard shows campaigns: status badges, progress segments, timeline lines.
+
+Presentation only: every number and state comes unchanged from CampaignService, the read path
+the API answers with; the wording of channels and durations comes from `campaigns.wording`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from api.schemas import CampaignView, RoleCampaignRow, StepView
+from campaigns.definition import CHANNEL_TYPE_OF, ChannelType, MessageChannel
+from campaigns.status import ACTIVE_STATUSES, CampaignStatus, EndReason, StepStatus
+from campaigns.wording import CHANNEL_LABELS, CHANNEL_TYPE_LABELS, human_duration
+
+NO_CAMPAIGN = "NONE"
+CANCELLING = "CANCELLING"  # CancelResult: asked to stop, not yet recorded as stopped
+
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    tone: str  # the CSS modifier: badge--<tone>
+
+
+STATUS_BADGES: dict[str, Badge] = {
+    CampaignStatus.RUNNING: Badge("Running", "running"),
+    CampaignStatus.WAITING_FOR_CHANNEL: Badge("Waiting for channel", "waiting"),
+    CampaignStatus.REPLIED: Badge("Replied", "replied"),
+    CampaignStatus.COMPLETED: Badge("Completed", "completed"),
+    CampaignStatus.CANCELLED: Badge("Cancelled", "cancelled"),
+    CampaignStatus.FAILED: Badge("Failed", "failed"),
+    CANCELLING: Badge("Cancelling", "cancelled"),
+    NO_CAMPAIGN: Badge("No campaign", "none"),
+}
+
+# The roles page counts campaigns in these statuses, in this order ("Failed" only when any).
+ROLE_COUNT_LABELS: dict[str, str] = {
+    CampaignStatus.RUNNING: "Running",
+    CampaignStatus.WAITING_FOR_CHANNEL: "Waiting for a channel",
+    CampaignStatus.REPLIED: "Replied",
+    CampaignStatus.COMPLETED: "Completed",
+    CampaignStatus.CANCELLED: "Cancelled",
+    CampaignStatus.FAILED: "Failed",
+}
+ALWAYS_COUNTED = frozenset(list(ROLE_COUNT_LABELS)[:5])
+
+# The role overview's status filters, in this order.
+FILTERS: tuple[str, ...] = (
+    CampaignStatus.RUNNING,
+    CampaignStatus.WAITING_FOR_CHANNEL,
+    CampaignStatus.REPLIED,
+    CampaignStatus.COMPLETED,
+    CampaignStatus.CANCELLED,
+    CampaignStatus.FAILED,
+    NO_CAMPAIGN,
+)
+SORTS: dict[str, str] = {"candidate": "Candidate", "next_action": "Next action"}
+
+_ACTIVE = frozenset({*(s.value for s in ACTIVE_STATUSES), CANCELLING})
+_STOPPED_EARLY = frozenset(
+    {CampaignStatus.REPLIED, CampaignStatus.CANCELLED, CampaignStatus.FAILED}
+)
+
+
+def status_badge(status: str) -> Badge:
+    return STATUS_BADGES.get(status, Badge(status.replace("_", " ").capitalize(), "none"))
+
+
+def is_active(status: str) -> bool:
+    """Still changing on its own, so a page showing it keeps refreshing."""
+    return status in _ACTIVE
+
+
+@dataclass(frozen=True)
+class RoleCount:
+    status: str
+    label: str
+    count: int
+    badge: Badge
+
+
+def role_counts(counts: dict[str, int]) -> list[RoleCount]:
+    return [
+        RoleCount(status, label, counts.get(status, 0), status_badge(status))
+        for status, label in ROLE_COUNT_LABELS.items()
+        if status in ALWAYS_COUNTED or counts.get(status, 0)
+    ]
+
+
+# --- role overview ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A bar of one segment per step, and the words for it."""
+
+    segments: list[str]
+    summary: str
+    steps: str
+
+
+def row_progress(row: RoleCampaignRow) -> Progress | None:
+    if row.campaignId is None or row.stepsTotal == 0:
+        return None
+    sent, skipped = row.stepsSent, row.stepsSkipped
+    other_done = max(0, row.stepsDone - sent - skipped)
+    pending = max(0, row.stepsTotal - row.stepsDone)
+    # The row counts only sent and skipped steps. While a campaign runs the other finished
+    # steps are passed delays; once it stopped early (reply, cancel) they are mostly steps
+    # it never reached, so they are drawn as "not sent".
+    stopped_early = row.status in _STOPPED_EARLY
+    segments = ["sent"] * sent + ["skipped"] * skipped
+    segments += ["not-sent" if stopped_early else "done"] * other_done + ["pending"] * pending
+    summary = f"{sent} sent" + (f" · {skipped} skipped" if skipped else "")
+    steps = f"{row.stepsDone}/{row.stepsTotal} steps" if is_active(row.status) else ""
+    return Progress(segments, summary, steps)
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    status: str | None
+    label: str
+    count: int
+    selected: bool
+
+
+def filter_chips(statuses: list[str], selected: str | None) -> list[FilterChip]:
+    """'All' plus one chip per status present in the role (and the selected one)."""
+    chips = [FilterChip(None, "All", len(statuses), selected is None)]
+    for status in FILTERS:
+        count = statuses.count(status)
+        if count or status == selected:
+            chips.append(FilterChip(status, status_badge(status).label, count, status == selected))
+    return chips
+
+
+# --- campaign detail ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moment:
+    label: str
+    at: datetime
+    format: str = "both"  # how dashboard.js writes it: absolute, relative, both, left
+
+
+@dataclass
+class TimelineStep:
+    number: int
+    kind: str  # "message" or "delay"
+    title: str
+    badge: Badge
+    tone: str
+    family: str | None = None  # "email" / "linkedin": which icon
+    subject: str | None = None
+    message: str | None = None
+    reason: str | None = None
+    moments: list[Moment] = field(default_factory=list)
+
+
+_MESSAGE_BADGES: dict[str, Badge] = {
+    StepStatus.PENDING: Badge("Pending", "pending"),
+    StepStatus.IN_PROGRESS: Badge("Sending", "running"),
+    StepStatus.WAITING_FOR_CHANNEL: Badge("Waiting for channel", "waiting"),
+    StepStatus.SENT: Badge("Sent", "sent"),
+    StepStatus.SKIPPED: Badge("Skipped", "skipped"),
+    StepStatus.FAILED: Badge("Failed", "failed"),
+    StepStatus.NOT_SENT: Badge("Not sent", "not-sent"),
+}
+_DELAY_BADGES: dict[str, Badge] = {
+    StepStatus.PENDING: Badge("Not started", "pending"),
+    StepStatus.IN_PROGRESS: Badge("Waiting", "running"),
+    StepStatus.DONE: Badge("Done", "done"),
+    StepStatus.NOT_SENT: Badge("Not reached", "not-sent"),
+}
+_SEGMENT_TONES: dict[str, str] = {
+    StepStatus.SENT: "sent",
+    StepStatus.SKIPPED: "skipped",
+    StepStatus.DONE: "done",
+    StepStatus.FAILED: "failed",
+    StepStatus.NOT_SENT: "not-sent",
+    StepStatus.IN_PROGRESS: "current",
+    StepStatus.WAITING_FOR_CHANNEL: "blocked",
+    StepStatus.PENDING: "pending",
+}
+
+
+def channel_family(channel: str | None) -> str | None:
+    try:
+        return CHANNEL_TYPE_OF[MessageChannel(channel)].value.lower() if channel else None
+    except ValueError:
+        return None
+
+
+def channel_label(channel: str | None) -> str:
+    try:
+        return CHANNEL_LABELS[MessageChannel(channel)] if channel else "Message"
+    except ValueError:
+        return str(channel)
+
+
+def _reason(detail: str | None, badge: Badge) -> str | None:
+    """The step's detail without a leading word the badge already says ("Skipped: …")."""
+    if not detail:
+        return None
+    prefix = f"{badge.label}:"
+    if detail.lower().startswith(prefix.lower()):
+        rest = detail[len(prefix) :].strip()
+        return rest[:1].upper() + rest[1:] if rest else None
+    return detail
+
+
+def _message_step(step: StepView, number: int) -> TimelineStep:
+    badge = _MESSAGE_BADGES.get(step.status, status_badge(step.status))
+    moments: list[Moment] = []
+    if step.status == StepStatus.SENT and step.finishedAt:
+        moments.append(Moment("Sent", step.finishedAt))
+        if step.openedAt:
+            moments.append(Moment("Opened", step.openedAt))
+    elif step.status == StepStatus.WAITING_FOR_CHANNEL and step.dueAt:
+        moments.append(Moment("Checks the channel again", step.dueAt, "relative"))
+    elif step.status == StepStatus.IN_PROGRESS and step.startedAt:
+        moments.append(Moment("Trying since", step.startedAt))
+    elif step.status in (StepStatus.SKIPPED, StepStatus.FAILED) and step.finishedAt:
+        moments.append(Moment(badge.label, step.finishedAt))
+    reason = _reason(step.detail, badge)
+    if step.attempts > 1 and step.status != StepStatus.SENT:
+        reason = f"{reason} ({step.attempts} attempts)" if reason else f"{step.attempts} attempts"
+    return TimelineStep(
+        number=number,
+        kind="message",
+        title=channel_label(step.channel),
+        badge=badge,
+        tone=_SEGMENT_TONES.get(step.status, "pending"),
+        family=channel_family(step.channel),
+        subject=step.subject,
+        message=step.message,
+        reason=reason,
+        moments=moments,
+    )
+
+
+def _delay_step(step: StepView, number: int) -> TimelineStep:
+    badge = _DELAY_BADGES.get(step.status, status_badge(step.status))
+    length = human_duration(timedelta(seconds=step.delaySeconds or 0))
+    moments: list[Moment] = []
+    if step.status == StepStatus.IN_PROGRESS and step.dueAt:
+        moments.append(Moment("Ends", step.dueAt))
+    elif step.status == StepStatus.DONE and step.finishedAt:
+        moments.append(Moment("Ended", step.finishedAt))
+    return TimelineStep(
+        number=number,
+        kind="delay",
+        title=f"Wait {length}",
+        badge=badge,
+        tone=_SEGMENT_TONES.get(step.status, "pending"),
+        reason=None if step.status == StepStatus.NOT_SENT else _reason(step.detail, badge),
+        moments=moments,
+    )
+
+
+def timeline(view: CampaignView) -> list[TimelineStep]:
+    return [
+        _message_step(step, number) if step.type == "message" else _delay_step(step, number)
+        for number, step in enumerate(sorted(view.steps, key=lambda s: s.position), start=1)
+    ]
+
+
+def step_progress(view: CampaignView) -> Progress:
+    steps = sorted(view.steps, key=lambda s: s.position)
+    messages = [s for s in steps if s.type == "message"]
+    sent = sum(1 for s in messages if s.status == StepStatus.SENT)
+    skipped = sum(1 for s in messages if s.status == StepStatus.SKIPPED)
+    summary = f"{sent} of {len(messages)} messages sent" + (
+        f" · {skipped} skipped" if skipped else ""
+    )
+    return Progress(
+        [_SEGMENT_TONES.get(s.status, "pending") for s in steps],
+        summary,
+        f"{view.stepsDone}/{view.stepsTotal} steps" if is_active(view.status) else "",
+    )
+
+
+@dataclass(frozen=True)
+class ReplyLine:
+    at: datetime
+    channel: str | None
+    note: str | None
+
+
+def reply_line(view: CampaignView) -> ReplyLine | None:
+    reply = view.reply
+    if reply is None:
+        return None
+    family = next(
+        (
+            channel_family(s.channel)
+            for s in view.steps
+            if reply.channelId and s.platformChannelId == reply.channelId
+        ),
+        None,
+    )
+    channel = CHANNEL_TYPE_LABELS[ChannelType(family.upper())] if family else None
+    note = (
+        "Found in the chat just before the next message would have gone out"
+        if reply.source == "pre-send check"
+        else None
+    )
+    return ReplyLine(reply.receivedAt, channel, note)
+
+
+_END_SENTENCES: dict[str, str] = {
+    EndReason.REPLIED: "The candidate replied, so no more messages are sent.",
+    EndReason.NO_REPLY: "30 days passed without a reply.",
+    EndReason.CANCELLED: "Cancelled; no more messages are sent.",
+    EndReason.FAILED: "The campaign failed.",
+}
+
+
+def end_sentence(view: CampaignView) -> str | None:
+    if view.endReason is None and view.endedAt is None:
+        return None
+    sentence = _END_SENTENCES.get(view.endReason or "", "The campaign ended.")
+    if view.endReason == EndReason.FAILED and view.lastError:
+        sentence = f"The campaign failed: {view.lastError}"
+    return sentence

@@ -1,0 +1,414 @@
+"""The recruiter dashboard: sign-in, roles, role overview, campaign detail and cancel.
+
+Server-rendered pages over the API's own read path: `CampaignService` (role overview, view,
+cancel) and the read-model queries. A page showing a campaign that still runs polls a `/live`
+fragment of itself every few seconds (dashboard.js) and stops once nothing is active.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.campaign_service import CampaignService
+from api.dashboard import presenters
+from api.dashboard.access import (
+    COOKIE_PATH,
+    HOME,
+    SIGN_IN,
+    DashboardCaller,
+    DashboardRoute,
+    SignInRequired,
+    clear_session,
+    require_csrf,
+    require_same_origin,
+    safe_next,
+)
+from api.dashboard.session import (
+    COOKIE_NAME,
+    SESSION_MAX_AGE_SECONDS,
+    csrf_token,
+    read_session,
+    sign_session,
+)
+from api.dashboard.templating import STATIC_DIR, STATIC_PATH, templates
+from api.deps import (
+    Caller,
+    ServicesDep,
+    load_candidate,
+    load_role,
+    platform_unavailable,
+    resolve_user,
+)
+from api.errors import ApiError
+from api.schemas import CampaignView, RoleCampaignRow
+from db import campaign_queries
+from recruiting_platform import PlatformError, PlatformUnauthorized, Role
+
+POLL_SECONDS = 3
+# Candidates per page of the role overview; CampaignService allows at most 500.
+PAGE_SIZE = 500
+
+templates.env.globals.update(
+    row_progress=presenters.row_progress,
+    status_badge=presenters.status_badge,
+    is_active=presenters.is_active,
+    sorts=presenters.SORTS,
+    page_size=PAGE_SIZE,
+)
+
+router = APIRouter(include_in_schema=False)
+pages = APIRouter(prefix=HOME, route_class=DashboardRoute, include_in_schema=False)
+
+StatusFilter = Annotated[str | None, Query(alias="status")]
+Sort = Annotated[str, Query(pattern=f"^({'|'.join(presenters.SORTS)})$")]
+
+_NOTICES = {
+    "cancelled": "Campaign cancelled. No more messages will be sent.",
+    "cancelling": "Cancellation requested; the campaign stops in a moment.",
+    "ended": "This campaign had already ended; nothing was cancelled.",
+}
+
+
+def _render(
+    request: Request,
+    template: str,
+    caller: Caller | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    secret = request.app.state.services.settings.session_secret
+    cookie = request.cookies.get(COOKIE_NAME, "")
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": caller.user if caller else None,
+            "csrf": csrf_token(secret, cookie) if caller else None,
+            "poll_seconds": POLL_SECONDS,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def _live(request: Request, response: HTMLResponse) -> Response:
+    """A live fragment, revalidated by its ETag: an unchanged one costs a 304 and no body
+    (a role's 300 rows are ~350 kB of HTML, polled every few seconds)."""
+    etag = '"' + hashlib.sha256(response.body).hexdigest()[:20] + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response
+
+
+# --- sign-in ------------------------------------------------------------------------------
+
+
+@router.get("/")
+async def root() -> RedirectResponse:
+    """The dashboard is the site's front page."""
+    return RedirectResponse(HOME, status_code=307)
+
+
+@pages.get("/login")
+async def sign_in_form(
+    request: Request, services: ServicesDep, next_path: Annotated[str, Query(alias="next")] = ""
+) -> Response:
+    """The token form; a signed-in visitor goes straight on."""
+    if read_session(services.settings.session_secret, request.cookies.get(COOKIE_NAME)):
+        return RedirectResponse(safe_next(next_path), status_code=303)
+    return _render(request, "login.html", None, next_path=safe_next(next_path), error=None)
+
+
+@pages.post("/login")
+async def sign_in(
+    request: Request,
+    services: ServicesDep,
+    token: Annotated[str, Form()] = "",
+    next_path: Annotated[str, Form(alias="next")] = "",
+) -> Response:
+    """Check the platform token like the API does, then keep it in a signed cookie."""
+    require_same_origin(request)
+    token = token.strip()
+    try:
+        await resolve_user(services, token or None)
+    except ApiError as error:
+        message = (
+            "The recruiting platform did not accept this token."
+            if error.status == 401
+            else error.message
+        )
+        return _render(
+            request,
+            "login.html",
+            None,
+            status_code=error.status,
+            next_path=safe_next(next_path),
+            error=message,
+        )
+    response = RedirectResponse(safe_next(next_path), status_code=303)
+    response.set_cookie(
+        COOKIE_NAME,
+        sign_session(services.settings.session_secret, token),
+        max_age=SESSION_MAX_AGE_SECONDS,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https" or services.settings.environment == "production",
+    )
+    return response
+
+
+@pages.post("/logout")
+async def sign_out(
+    request: Request, services: ServicesDep, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Forget the session cookie."""
+    if read_session(services.settings.session_secret, request.cookies.get(COOKIE_NAME)):
+        require_csrf(request, services, csrf)
+    response = RedirectResponse(SIGN_IN, status_code=303)
+    clear_session(response)
+    return response
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleCard:
+    role: Role
+    counts: list[presenters.RoleCount]
+
+
+async def _role_cards(services: ServicesDep, caller: Caller) -> tuple[list[RoleCard], bool]:
+    try:
+        roles = await services.platform.list_roles(caller.credentials)
+    except PlatformUnauthorized:
+        raise SignInRequired(clear_cookie=True) from None
+    except PlatformError as error:
+        raise platform_unavailable(error) from None
+    async with services.sessions() as session:
+        counts = await campaign_queries.status_counts_by_role(session, caller.user.id)
+    cards = [RoleCard(role, presenters.role_counts(counts.get(role.id, {}))) for role in roles]
+    active = any(
+        presenters.is_active(status) and count
+        for role in roles
+        for status, count in counts.get(role.id, {}).items()
+    )
+    return cards, active
+
+
+@pages.get("")
+async def roles_page(request: Request, caller: DashboardCaller, services: ServicesDep) -> Response:
+    """The signed-in user's roles, each with its campaigns counted by status."""
+    cards, active = await _role_cards(services, caller)
+    return _render(request, "roles.html", caller, cards=cards, active=active)
+
+
+@pages.get("/live")
+async def roles_live(request: Request, caller: DashboardCaller, services: ServicesDep) -> Response:
+    cards, active = await _role_cards(services, caller)
+    return _live(request, _render(request, "_roles_live.html", caller, cards=cards, active=active))
+
+
+# --- role overview ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    role_id: int
+    rows: list[RoleCampaignRow]
+    total: int
+    chips: list[presenters.FilterChip]
+    status: str | None
+    sort: str
+    next_cursor: str | None
+    active: bool
+    live_url: str
+
+    def link(self, **changes: str | None) -> str:
+        """This overview's URL with some query parameters changed (None drops one)."""
+        query = {"status": self.status, "sort": self.sort, **changes}
+        if query.get("sort") == "candidate":
+            query.pop("sort")
+        kept = {key: value for key, value in query.items() if value}
+        return f"{HOME}/roles/{self.role_id}" + (f"?{urlencode(kept)}" if kept else "")
+
+
+def _status_filter(status: str | None) -> str | None:
+    if not status:
+        return None
+    if status not in presenters.FILTERS:
+        raise ApiError(404, "NOT_FOUND", f"No campaign status called {status!r}.")
+    return status
+
+
+async def _all_statuses(service: CampaignService, caller: Caller, role_id: int) -> list[str]:
+    """Every candidate's status, for the filter counts (page by page like any client)."""
+    statuses: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = await service.role_overview(caller, role_id, cursor=cursor, limit=PAGE_SIZE)
+        statuses += [row.status for row in page.items]
+        cursor = page.nextCursor
+        if cursor is None:
+            return statuses
+
+
+async def _overview(
+    services: ServicesDep,
+    caller: Caller,
+    role_id: int,
+    status: str | None,
+    sort: str,
+    cursor: str | None,
+) -> Overview:
+    service = CampaignService(services)
+    status = _status_filter(status)
+    page = await service.role_overview(
+        caller, role_id, status=status, sort=sort, cursor=cursor, limit=PAGE_SIZE
+    )
+    if status is None and cursor is None and page.nextCursor is None:
+        statuses = [row.status for row in page.items]  # the page is the whole role
+    else:
+        statuses = await _all_statuses(service, caller, role_id)
+    params = {"status": status, "sort": sort, "cursor": cursor}
+    query = urlencode({key: value for key, value in params.items() if value})
+    return Overview(
+        role_id=role_id,
+        rows=page.items,
+        total=page.total,
+        chips=presenters.filter_chips(statuses, status),
+        status=status,
+        sort=sort,
+        next_cursor=page.nextCursor,
+        active=any(presenters.is_active(s) for s in statuses),
+        live_url=f"{HOME}/roles/{role_id}/live?{query}",
+    )
+
+
+@pages.get("/roles/{role_id}")
+async def role_page(
+    request: Request,
+    role_id: int,
+    caller: DashboardCaller,
+    services: ServicesDep,
+    status: StatusFilter = None,
+    sort: Sort = "candidate",
+    cursor: str | None = None,
+) -> Response:
+    """One row per candidate of the role: status, progress, last and next action."""
+    role = await load_role(services, caller, role_id)
+    overview = await _overview(services, caller, role_id, status, sort, cursor)
+    return _render(request, "role.html", caller, role=role, overview=overview)
+
+
+@pages.get("/roles/{role_id}/live")
+async def role_live(
+    request: Request,
+    role_id: int,
+    caller: DashboardCaller,
+    services: ServicesDep,
+    status: StatusFilter = None,
+    sort: Sort = "candidate",
+    cursor: str | None = None,
+) -> Response:
+    overview = await _overview(services, caller, role_id, status, sort, cursor)
+    return _live(request, _render(request, "_role_live.html", caller, overview=overview))
+
+
+# --- campaign detail ----------------------------------------------------------------------
+
+
+async def _view_or_none(
+    services: ServicesDep, caller: Caller, role_id: int, candidate_id: int
+) -> CampaignView | None:
+    """The candidate's latest campaign, or None when they never had one."""
+    try:
+        return await CampaignService(services).view(caller, role_id, candidate_id)
+    except ApiError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def _campaign_context(role_id: int, candidate_id: int, view: CampaignView | None) -> dict:
+    base = f"{HOME}/roles/{role_id}/candidates/{candidate_id}"
+    return {
+        "role_id": role_id,
+        "candidate_id": candidate_id,
+        "view": view,
+        "live_url": f"{base}/live",
+        "cancel_url": f"{base}/cancel",
+        "active": view is not None and presenters.is_active(view.status),
+        "timeline": presenters.timeline(view) if view else [],
+        "progress": presenters.step_progress(view) if view else None,
+        "reply": presenters.reply_line(view) if view else None,
+        "end": presenters.end_sentence(view) if view else None,
+    }
+
+
+@pages.get("/roles/{role_id}/candidates/{candidate_id}")
+async def campaign_page(
+    request: Request,
+    role_id: int,
+    candidate_id: int,
+    caller: DashboardCaller,
+    services: ServicesDep,
+    notice: str | None = None,
+) -> Response:
+    """The candidate's latest campaign as a timeline, with Cancel and a Temporal link."""
+    role, candidate = await load_candidate(services, caller, role_id, candidate_id)
+    view = await _view_or_none(services, caller, role_id, candidate_id)
+    return _render(
+        request,
+        "campaign.html",
+        caller,
+        role=role,
+        candidate=candidate,
+        notice=_NOTICES.get(notice or ""),
+        **_campaign_context(role_id, candidate_id, view),
+    )
+
+
+@pages.get("/roles/{role_id}/candidates/{candidate_id}/live")
+async def campaign_live(
+    request: Request,
+    role_id: int,
+    candidate_id: int,
+    caller: DashboardCaller,
+    services: ServicesDep,
+) -> Response:
+    view = await _view_or_none(services, caller, role_id, candidate_id)
+    context = _campaign_context(role_id, candidate_id, view)
+    return _live(request, _render(request, "_campaign_live.html", caller, **context))
+
+
+@pages.post("/roles/{role_id}/candidates/{candidate_id}/cancel")
+async def cancel_campaign(
+    request: Request,
+    role_id: int,
+    candidate_id: int,
+    caller: DashboardCaller,
+    services: ServicesDep,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Cancel the candidate's running campaign (the API's DELETE), then show it again."""
+    require_csrf(request, services, csrf)
+    result = await CampaignService(services).cancel(caller, role_id, candidate_id)
+    notice = "ended" if not result.cancelled else result.status.lower()
+    return RedirectResponse(
+        f"{HOME}/roles/{role_id}/candidates/{candidate_id}?notice={notice}", status_code=303
+    )
+
+
+router.include_router(pages)
+router.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="dashboard-static")
