@@ -1,0 +1,19 @@
+# One image for the API, the worker and the migration job (docker-compose.temporal.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY . .
+# The processes run from /app (uvicorn, `python worker.py` and `python -m db.migrate` put the
+# working directory first on sys.path), so files that are not Python modules — Alembic's
+# migrations, the dashboard's templates — are found whether or not the wheel carries them.
+RUN pip install . \
+    && useradd --create-home --uid 10001 campaign
+
+USER campaign
+EXPOSE 8000
+CMD ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000"]
