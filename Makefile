@@ -17,7 +17,7 @@ SIMULATOR_PORT ?= 8100
 TEMPORAL_PORT ?= 7233
 TEMPORAL_UI_PORT ?= 8233
 
-.PHONY: install dev test browser lint format migrate histories bench temporal simulator worker api clean
+.PHONY: install dev test browser lint format migrate histories screenshots bench temporal simulator worker api clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ migrate: $(INSTALLED)
 # Re-records tests/workflows/histories/ after a deliberate workflow change (see the tool).
 histories: $(INSTALLED)
 	$(BIN)/python -m tools.record_histories
+
+# Renders the dashboard from a seeded demo to docs/wireframe/*.png (the wireframe in the docs).
+screenshots: $(INSTALLED) browser
+	$(BIN)/python -m tools.screenshots
 
 # Benchmarks (not part of `make test`): the role overview at 1k and 20k candidates, SQLite
 # and PostgreSQL side by side.

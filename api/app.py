@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from api import dashboard
 from api.errors import install_error_handlers
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         summary="Runs recruiting outreach drip campaigns: start, inspect, cancel, hear replies.",
         lifespan=lifespan,
     )
+    # The role overview of a large role is hundreds of kB of HTML or JSON; it compresses ~10x.
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)

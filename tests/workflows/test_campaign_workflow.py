@@ -18,12 +18,13 @@ from campaigns.definition import ChannelType
 from campaigns.status import CampaignStatus, EndReason, StepStatus
 from db.engine import SessionFactory
 from db.models import Campaign, CampaignEventRow, CampaignStep
-from recruiting_platform import PlatformClient
+from recruiting_platform import OnBehalfOf, PlatformClient, PostMessageBody
 from tests.support.campaigns import (
     ANDREAS,
     DAY,
     MILAN,
     NO_EMAIL,
+    NO_LINKEDIN,
     campaign_input,
     eventually,
     sent_messages,
@@ -522,6 +523,29 @@ async def test_operator_sees_summaries_and_search_attributes(
     assert "Send LINKEDIN_MESSAGE — node 1" in summaries
     assert "Send GMAIL — node 2" in summaries
     assert "Wait 2 d before node 4" in summaries
+
+
+async def test_a_message_the_platform_refuses_for_good_fails_its_step_and_the_campaign_goes_on(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str, platform: PlatformClient
+) -> None:
+    campaign = campaign_input(EMAIL_THEN_DELAY_THEN_EMAIL)
+    # Someone already used node 1's key for another chat: the platform answers 422 for good.
+    await platform.post_message(
+        OnBehalfOf(ANDREAS["id"]),
+        channel_id=ANDREAS["email_channel"],
+        candidate_id=NO_LINKEDIN,
+        body=PostMessageBody(body="Unrelated", subject="Unrelated"),
+        idempotency_key=f"{campaign.campaign_id}:1",
+    )
+    handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    assert step(progress, 1).status is StepStatus.FAILED
+    assert "422" in (step(progress, 1).detail or "")
+    assert progress.last_error == step(progress, 1).detail
+    assert step(progress, 3).status is StepStatus.SENT
+    assert [m["subject"] for m in await sent_messages(simulator, MILAN)] == ["Re"]
 
 
 # --- polling helpers -----------------------------------------------------------------------
