@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -20,24 +21,22 @@ def alembic_config() -> Config:
     return config
 
 
-async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
-    def _upgrade(connection) -> None:  # type: ignore[no-untyped-def]
+async def _run_alembic(engine: AsyncEngine, step: Callable[..., None], revision: str) -> None:
+    def _step(connection) -> None:  # type: ignore[no-untyped-def]
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        step(config, revision)
 
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(_step)
+
+
+async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
+    await _run_alembic(engine, command.upgrade, revision)
 
 
 async def downgrade_engine(engine: AsyncEngine, revision: str) -> None:
-    def _downgrade(connection) -> None:  # type: ignore[no-untyped-def]
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(_downgrade)
+    await _run_alembic(engine, command.downgrade, revision)
 
 
 async def upgrade(database_url: str) -> None:

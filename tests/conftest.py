@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -27,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.engine import SessionFactory, create_engine, create_session_factory
 from db.migrate import upgrade_engine
+from devstack.commands import venv_binary
 from recruiting_platform import PlatformClient
 from temporal_client import register_search_attributes
 from tests.support.simulator_process import SimulatorProcess, start_simulator
@@ -34,15 +33,6 @@ from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 SERVICE_TOKEN = "test-service-token"
 WEBHOOK_SECRET = "test-webhook-secret"
-
-
-def venv_binary(name: str) -> str:
-    """A binary shipped by a PyPI package into this interpreter's bin folder (or on PATH)."""
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.exists() else shutil.which(name)
-    if not found:
-        raise RuntimeError(f"{name} not found: run `make install` (pip install -e '.[dev]')")
-    return found
 
 
 # --- Temporal ------------------------------------------------------------------------------
