@@ -4,7 +4,9 @@ both databases."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
+import json
 from typing import Any
 
 import httpx
@@ -13,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.models import Campaign
 from tests.api.conftest import ApiStack
+from tests.conftest import SERVICE_TOKEN
 from tests.support.campaigns import (
     ANDREAS,
     BRIEF_EXAMPLE,
@@ -97,6 +100,15 @@ async def test_brief_example_end_to_end_put_sends_at_once_and_reply_stops_it(
     assert view["steps"][2]["delaySeconds"] == 172800
     assert view["temporalUiUrl"].startswith("http://127.0.0.1:8233/namespaces/default/workflows/")
     assert len(await sent_messages(api.simulator, MILAN)) == 2
+    # The user's token never enters the workflow's input or history (nor does ours).
+    history = await api.services.temporal.get_workflow_handle(
+        view["workflowId"], run_id=view["runId"]
+    ).fetch_history()
+    recorded = history.to_json()
+    payloads = " ".join(_decoded_payloads(json.loads(recorded)))
+    assert "Milan" in payloads  # the decoding works: the messages themselves are there
+    for secret in ("tok-andreas", SERVICE_TOKEN, "Bearer"):
+        assert secret not in recorded and secret not in payloads
 
 
 async def test_same_definition_again_answers_200_with_the_same_campaign(api: ApiStack) -> None:
@@ -360,6 +372,21 @@ async def test_health_and_readiness(api: ApiStack) -> None:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _decoded_payloads(node: Any) -> list[str]:
+    """Every payload's data in a history's JSON, base64-decoded."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        data = node.get("data")
+        if isinstance(data, str) and "metadata" in node:
+            found.append(base64.b64decode(data).decode(errors="replace"))
+        for value in node.values():
+            found.extend(_decoded_payloads(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_decoded_payloads(value))
+    return found
 
 
 async def _sent_at_least(simulator: str, candidate_id: int, count: int) -> list[dict[str, Any]]:
