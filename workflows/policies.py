@@ -26,8 +26,9 @@ CHANNEL_RETRY: dict[ChannelType, ChannelRetry] = {
     ChannelType.LINKEDIN: ChannelRetry(timedelta(seconds=30), timedelta(minutes=30)),
 }
 
-# How long one send attempt may take before Temporal retries it (the worker may have died).
-SEND_ATTEMPT_TIMEOUT = timedelta(minutes=2)
+# How long one send attempt may take before Temporal retries it (the worker may have died):
+# a few platform calls of at most PLATFORM_TIMEOUT_SECONDS (10 s) each, with room to spare.
+SEND_ATTEMPT_TIMEOUT = timedelta(seconds=60)
 
 # A logged-out or missing channel is re-checked on this backing-off interval, besides the
 # `channel_restored` signal that the platform's webhook triggers.

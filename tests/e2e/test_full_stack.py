@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -31,43 +28,12 @@ from tests.support.campaigns import (
     eventually,
     sent_messages,
 )
+from tests.support.worker_process import WorkerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 CAMPAIGN = f"/role/{ROLE_SWE}/candidate/{MILAN}/campaign"
 # One day of the campaign lasts half a second: delays of 1 s and 2.5 s, the end after 15 s.
 TIME_SCALE = 172_800
-
-
-class WorkerProcess:
-    """`python worker.py` as its own process, so it can really be killed."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self._env = env
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "worker.py"],
-                cwd=REPO,
-                env=self._env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture
