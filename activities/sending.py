@@ -72,9 +72,12 @@ class SendingActivities:
         channels = await self._platform.list_channels(owner)
         wanted = CHANNEL_TYPE_OF[request.channel].value
         channel = _pick_channel([c for c in channels if c.type == wanted])
-        if channel is None:
-            return SendOutcome(kind=SendOutcomeKind.NO_CHANNEL)
-        if channel.status == "ERROR_CREDENTIALS":
+        if channel is None or channel.status == "ERROR_CREDENTIALS":
+            # Waiting for a channel is pointless for a candidate it cannot reach anyway.
+            if not await self._has_contact(request):
+                raise CandidateUnreachable("the candidate has no address on this channel")
+            if channel is None:
+                return SendOutcome(kind=SendOutcomeKind.NO_CHANNEL)
             return SendOutcome(kind=SendOutcomeKind.CHANNEL_LOGGED_OUT, channel_id=channel.id)
         if channel.status == "ERROR":
             raise ChannelUnavailable(f"channel {channel.id} reports status ERROR")
@@ -115,6 +118,20 @@ class SendingActivities:
             message_id=posted.messageId,
             sent_at=datetime.now(UTC),
         )
+
+    async def _has_contact(self, request: SendMessageInput) -> bool:
+        """Does the candidate have an address of the channel's type? True when unknown."""
+        if request.role_id is None:
+            return True
+        candidates = await self._platform.list_candidates(
+            OnBehalfOf(request.owner_user_id), request.role_id
+        )
+        candidate = next((c for c in candidates if c.id == request.candidate_id), None)
+        if candidate is None:
+            raise PlatformNotFound("the candidate is no longer in the role")
+        if CHANNEL_TYPE_OF[request.channel] is ChannelType.EMAIL:
+            return bool(candidate.email)
+        return bool(candidate.linkedin)
 
     async def _find_reply(
         self, request: SendMessageInput, channels: list[Channel]

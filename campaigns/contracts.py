@@ -127,6 +127,7 @@ class SendMessageInput(BaseModel):
     campaign_id: str
     owner_user_id: int
     candidate_id: int
+    role_id: int | None = None  # to look up the candidate's contact data when a channel is down
     node_id: int
     channel: MessageChannel
     subject: str | None

@@ -156,9 +156,9 @@ async def seed(stack: ApiStack) -> None:
         demo = Demo(stack, http)
         # Cancelled first: a cancel waits for the workflow's end, which lets the time-skipping
         # server jump to the next timer of any other running campaign.
-        await demo.start(ROLE_SWE, LEA, "Lea")
-        await demo.until(ROLE_SWE, LEA, "RUNNING", 2)
-        (await http.delete(demo.path(ROLE_SWE, LEA))).raise_for_status()
+        await demo.start(ROLE_SWE, SARA, "Sara")
+        await demo.until(ROLE_SWE, SARA, "RUNNING", 2)
+        (await http.delete(demo.path(ROLE_SWE, SARA))).raise_for_status()
 
         bulk = [(ROLE_BULK, 5000 + n, None) for n in range(10)]
         started = [
@@ -187,7 +187,7 @@ async def seed(stack: ApiStack) -> None:
             {"status": "ERROR_CREDENTIALS"},
             "PUT",
         )
-        for role_id, candidate_id, name in ((ROLE_SWE, SARA, "Sara"), (ROLE_BULK, 5010, None)):
+        for role_id, candidate_id, name in ((ROLE_SWE, LEA, "Lea"), (ROLE_BULK, 5010, None)):
             await demo.start(role_id, candidate_id, name or "there")
             await demo.until(role_id, candidate_id, "WAITING_FOR_CHANNEL", 0)
     logger.info("Demo campaigns are in place")

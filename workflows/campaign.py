@@ -212,6 +212,7 @@ class CampaignWorkflow:
             campaign_id=self._campaign.campaign_id,
             owner_user_id=self._campaign.owner_user_id,
             candidate_id=self._campaign.candidate_id,
+            role_id=self._campaign.role_id,
             node_id=node.id,
             channel=node.channel,
             subject=node.subject_line,

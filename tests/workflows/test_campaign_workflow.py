@@ -358,6 +358,23 @@ async def test_deadline_and_replies_still_apply_while_waiting_for_a_channel(
     assert await sent_messages(simulator, MILAN) == []
 
 
+async def test_logged_out_channel_does_not_hold_up_a_candidate_it_cannot_reach_anyway(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    await _set_channel_status(simulator, ANDREAS["linkedin_channel"], "ERROR_CREDENTIALS")
+    handle = await start_campaign(
+        temporal_env.client, campaign_input(candidate_id=NO_LINKEDIN), worker.task_queue
+    )
+    progress = await handle.result()
+
+    assert progress.status is CampaignStatus.COMPLETED
+    assert step(progress, 1).status is StepStatus.SKIPPED
+    assert step(progress, 1).detail == "Skipped: the candidate has no LinkedIn profile"
+    assert [s.status for s in progress.steps if s.type == "message"][1:] == [StepStatus.SENT] * 3
+    # It never waited for the channel: the first email went out with the start.
+    assert step(progress, 2).finished_at - progress.started_at < timedelta(minutes=1)
+
+
 async def test_candidate_without_email_gets_email_steps_skipped_and_linkedin_sent(
     temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
 ) -> None:
