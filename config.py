@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "campaign-executor"
     temporal_ui_url: str = "http://127.0.0.1:8233"
+    # Temporal Cloud or a TLS-secured cluster: TLS on, and an API key or an mTLS client pair.
+    temporal_tls: bool = False
+    temporal_api_key: str | None = None
+    temporal_tls_client_cert_path: Path | None = None
+    temporal_tls_client_key_path: Path | None = None
 
     # Read model: SQLite file by default, postgresql+asyncpg://… in production.
     database_url: str = f"sqlite+aiosqlite:///{DATA_DIR / 'campaign-executor.db'}"
@@ -69,6 +74,18 @@ class Settings(BaseSettings):
         if not url.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _tls_client_pair(self) -> Settings:
+        cert, key = self.temporal_tls_client_cert_path, self.temporal_tls_client_key_path
+        if (cert is None) != (key is None):
+            raise ValueError(
+                "TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together"
+            )
+        for path in (cert, key):
+            if path is not None and not path.is_file():
+                raise ValueError(f"{path} is not a readable file")
+        return self
 
     @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> Settings:

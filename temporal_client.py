@@ -9,7 +9,7 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from config import Settings
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
@@ -22,7 +22,18 @@ async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
         lazy=lazy,
+        tls=tls_config(settings),
+        api_key=settings.temporal_api_key,
     )
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """TLS for Temporal Cloud or a secured cluster; off for the local dev server."""
+    cert, key = settings.temporal_tls_client_cert_path, settings.temporal_tls_client_key_path
+    if cert is not None and key is not None:
+        return TLSConfig(client_cert=cert.read_bytes(), client_private_key=key.read_bytes())
+    # An API key (Temporal Cloud) always travels over TLS.
+    return settings.temporal_tls or settings.temporal_api_key is not None
 
 
 async def register_search_attributes(client: Client, namespace: str) -> None:

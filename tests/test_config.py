@@ -51,3 +51,26 @@ def test_defaults_run_the_embedded_stack() -> None:
     assert settings.database_url.endswith(".data/campaign-executor.db")
     assert settings.temporal_address == "127.0.0.1:7233"
     assert settings.campaign_time_scale == 1.0
+
+
+def test_temporal_tls_follows_the_settings(tmp_path: Path) -> None:
+    from temporal_client import tls_config
+
+    assert tls_config(Settings()) is False
+    assert tls_config(Settings(temporal_tls=True)) is True
+    assert tls_config(Settings(temporal_api_key="key")) is True  # Temporal Cloud's API key
+    cert, key = tmp_path / "client.pem", tmp_path / "client.key"
+    cert.write_bytes(b"CERT")
+    key.write_bytes(b"KEY")
+    pair = tls_config(
+        Settings(temporal_tls_client_cert_path=cert, temporal_tls_client_key_path=key)
+    )
+    assert pair.client_cert == b"CERT" and pair.client_private_key == b"KEY"
+
+
+def test_a_half_configured_mtls_pair_fails_at_start(tmp_path: Path) -> None:
+    cert = tmp_path / "client.pem"
+    cert.write_bytes(b"CERT")
+    result = _start_with({"PATH": "/usr/bin", "TEMPORAL_TLS_CLIENT_CERT_PATH": str(cert)})
+    assert result.returncode != 0
+    assert "TEMPORAL_TLS_CLIENT_KEY_PATH go together" in result.stderr
