@@ -82,17 +82,21 @@ class SendingActivities:
         if channel.status == "ERROR":
             raise ChannelUnavailable(f"channel {channel.id} reports status ERROR")
 
-        reply = await self._find_reply(request, channels)
+        # Each chat is read once per attempt: for the reply check and, on a retry, for the
+        # message an earlier attempt may have posted.
+        retry = activity.info().attempt > 1
+        same_type = [c.id for c in channels if c.type == wanted]
+        chats = await self._read_chats(
+            request, channels, must_read=set(same_type) if retry else set()
+        )
+        reply = _first_reply(request, chats)
         if reply is not None:
             return SendOutcome(kind=SendOutcomeKind.REPLY_DETECTED, reply=reply)
 
-        if activity.info().attempt > 1:
+        if retry:
             # An earlier attempt may have posted before its answer was lost, possibly through
             # another connected channel of the same type.
-            same_type = [
-                c for c in channels if c.type == wanted and c.status != "ERROR_CREDENTIALS"
-            ]
-            earlier = await self._find_earlier_send(request, same_type)
+            earlier = _earlier_send(request, {c: chats[c] for c in same_type if c in chats})
             if earlier is not None:
                 earlier_channel, message = earlier
                 return SendOutcome(
@@ -133,52 +137,66 @@ class SendingActivities:
             return bool(candidate.email)
         return bool(candidate.linkedin)
 
-    async def _find_reply(
-        self, request: SendMessageInput, channels: list[Channel]
-    ) -> ReplyReceived | None:
-        """Has the candidate written on any of the owner's channels since the campaign began?"""
+    async def _read_chats(
+        self, request: SendMessageInput, channels: list[Channel], *, must_read: set[int]
+    ) -> dict[int, list[Message]]:
+        """The candidate's chat on each readable channel of the owner, by channel id.
+
+        A logged-out channel cannot be read (the reply webhook still covers it). A channel in
+        `must_read` that is down fails the attempt: without its chat an earlier send of this
+        step could not be ruled out."""
         owner = OnBehalfOf(request.owner_user_id)
+        chats: dict[int, list[Message]] = {}
         for channel in channels:
             if channel.status == "ERROR_CREDENTIALS":
-                continue  # a logged-out channel cannot be read; the webhook still covers it
+                continue
             try:
-                messages = await self._platform.list_messages(
+                chats[channel.id] = await self._platform.list_messages(
                     owner, channel_id=channel.id, candidate_id=request.candidate_id
                 )
-            except (ChannelLoggedOut, ChannelUnavailable, CandidateUnreachable, PlatformNotFound):
+            except (ChannelLoggedOut, CandidateUnreachable, PlatformNotFound):
                 continue
-            for message in messages:
-                sent_at = message.sentAt
-                if (
-                    message.from_ == request.candidate_id
-                    and sent_at is not None
-                    and sent_at >= request.campaign_started_at
-                ):
-                    return ReplyReceived(
-                        channel_id=channel.id,
-                        message_id=message.id,
-                        received_at=sent_at,
-                        source="pre-send check",
-                    )
-        return None
+            except ChannelUnavailable:
+                if channel.id in must_read:
+                    raise
+        return chats
 
-    async def _find_earlier_send(
-        self, request: SendMessageInput, channels: list[Channel]
-    ) -> tuple[int, Message] | None:
-        owner = OnBehalfOf(request.owner_user_id)
-        for channel in channels:
-            messages = await self._platform.list_messages(
-                owner, channel_id=channel.id, candidate_id=request.candidate_id
-            )
-            for message in messages:
-                if (
-                    message.from_ == request.owner_user_id
-                    and message.body == request.body
-                    and (message.subject or None) == (request.subject or None)
-                    and (message.sentAt is None or message.sentAt >= request.campaign_started_at)
-                ):
-                    return channel.id, message
-        return None
+
+def _first_reply(
+    request: SendMessageInput, chats: dict[int, list[Message]]
+) -> ReplyReceived | None:
+    """Has the candidate written on any of the owner's channels since the campaign began?"""
+    for channel_id, messages in chats.items():
+        for message in messages:
+            sent_at = message.sentAt
+            if (
+                message.from_ == request.candidate_id
+                and sent_at is not None
+                and sent_at >= request.campaign_started_at
+            ):
+                return ReplyReceived(
+                    channel_id=channel_id,
+                    message_id=message.id,
+                    received_at=sent_at,
+                    source="pre-send check",
+                )
+    return None
+
+
+def _earlier_send(
+    request: SendMessageInput, chats: dict[int, list[Message]]
+) -> tuple[int, Message] | None:
+    """This step's message, if an earlier attempt already posted it during this campaign."""
+    for channel_id, messages in chats.items():
+        for message in messages:
+            if (
+                message.from_ == request.owner_user_id
+                and message.body == request.body
+                and (message.subject or None) == (request.subject or None)
+                and (message.sentAt is None or message.sentAt >= request.campaign_started_at)
+            ):
+                return channel_id, message
+    return None
 
 
 def _pick_channel(channels: list[Channel]) -> Channel | None:
