@@ -15,8 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Row, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -38,10 +37,9 @@ from api.schemas import (
 from api.services import AppServices
 from campaigns.contracts import CampaignInput, workflow_id_for
 from campaigns.definition import CampaignDefinition, DelayNode, MessageNode
-from campaigns.status import ACTIVE_STATUSES, CampaignStatus, EndReason, StepStatus
-from db import campaign_queries
+from campaigns.status import CampaignStatus, StepStatus
+from db import campaign_queries, campaign_store
 from db.models import Campaign, CampaignStep
-from db.upsert import insert_for
 from recruiting_platform import Candidate, PlatformError, UserToken
 from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_attributes_for
 
@@ -149,73 +147,18 @@ class CampaignService:
         self, campaign: CampaignInput, fingerprint: str, run_id: str | None
     ) -> None:
         """Best effort: the workflow's first activity writes the same row if this fails."""
-        now = datetime.now(UTC)
-        values = {
-            "id": campaign.campaign_id,
-            "owner_user_id": campaign.owner_user_id,
-            "role_id": campaign.role_id,
-            "candidate_id": campaign.candidate_id,
-            "workflow_id": workflow_id_for(campaign.candidate_id),
-            "run_id": run_id,
-            "status": CampaignStatus.RUNNING.value,
-            "definition": campaign.definition.model_dump(mode="json"),
-            "definition_hash": fingerprint,
-            "created_at": now,
-            "started_at": now,
-            "steps_total": len(campaign.definition.nodes),
-            "steps_done": 0,
-            "snapshot_seq": 0,
-            "updated_at": now,
-        }
         try:
             async with self._services.sessions() as session:
-                try:
-                    await self._insert_row(session, values, campaign)
-                except IntegrityError:
-                    # An older campaign's end was never recorded; Temporal just proved it ended.
-                    await session.rollback()
-                    await session.execute(
-                        update(Campaign)
-                        .where(
-                            Campaign.candidate_id == campaign.candidate_id,
-                            Campaign.id != campaign.campaign_id,
-                            Campaign.status.in_([s.value for s in ACTIVE_STATUSES]),
-                        )
-                        .values(
-                            status=CampaignStatus.FAILED.value,
-                            end_reason=EndReason.FAILED.value,
-                            ended_at=now,
-                            next_action=None,
-                            next_action_at=None,
-                            last_error="Ended without a final record",
-                            updated_at=now,
-                        )
-                    )
-                    await self._insert_row(session, values, campaign)
+                await campaign_store.record_start(
+                    session,
+                    campaign,
+                    workflow_id=workflow_id_for(campaign.candidate_id),
+                    run_id=run_id,
+                    definition_hash=fingerprint,
+                    now=datetime.now(UTC),
+                )
         except Exception:  # noqa: BLE001 - the workflow records the row itself
             logger.warning("Recording the start of campaign %s failed", campaign.campaign_id)
-
-    @staticmethod
-    async def _insert_row(session, values: dict[str, object], campaign: CampaignInput) -> None:  # noqa: ANN001
-        await session.execute(
-            insert_for(session, Campaign).values(**values).on_conflict_do_nothing()
-        )
-        steps = [
-            {
-                "campaign_id": campaign.campaign_id,
-                "node_id": node.id,
-                "position": position,
-                "type": node.type,
-                "channel": node.channel.value if isinstance(node, MessageNode) else None,
-                "status": StepStatus.PENDING.value,
-                "attempts": 0,
-            }
-            for position, node in enumerate(campaign.definition.nodes)
-        ]
-        await session.execute(
-            insert_for(session, CampaignStep).values(steps).on_conflict_do_nothing()
-        )
-        await session.commit()
 
     def _started(
         self, campaign_id: str, role_id: int, candidate_id: int, *, created: bool
@@ -308,6 +251,10 @@ class CampaignService:
 
     async def view(self, caller: Caller, role_id: int, candidate_id: int) -> CampaignView:
         await load_candidate(self._services, caller, role_id, candidate_id)
+        return await self.latest_view(caller, role_id, candidate_id)
+
+    async def latest_view(self, caller: Caller, role_id: int, candidate_id: int) -> CampaignView:
+        """`view` for a candidate already checked with `load_candidate`; 404 if none of theirs."""
         async with self._services.sessions() as session:
             row = await campaign_queries.latest_for_candidate(session, role_id, candidate_id)
             if row is None or row.owner_user_id != caller.user.id:

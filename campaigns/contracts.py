@@ -62,6 +62,19 @@ class StepProgress(BaseModel):
     detail: str | None = None  # why skipped / waiting / failed; no message text
 
 
+def initial_steps(definition: CampaignDefinition) -> list[StepProgress]:
+    """One PENDING step per node, in order: a campaign before anything happened."""
+    return [
+        StepProgress(
+            node_id=node.id,
+            position=position,
+            type=node.type,
+            channel=getattr(node, "channel", None),
+        )
+        for position, node in enumerate(definition.nodes)
+    ]
+
+
 class CampaignProgress(BaseModel):
     campaign_id: str
     workflow_id: str

@@ -22,15 +22,18 @@ async def latest_for_candidate(
     )
 
 
-async def active_for_candidate(session: AsyncSession, candidate_id: int) -> Sequence[Campaign]:
-    return (
-        await session.scalars(
-            select(Campaign).where(
+async def count_active_for_candidate(session: AsyncSession, candidate_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Campaign)
+            .where(
                 Campaign.candidate_id == candidate_id,
                 Campaign.status.in_([s.value for s in ACTIVE_STATUSES]),
             )
         )
-    ).all()
+        or 0
+    )
 
 
 # The columns a row of the role overview shows: never the (large) definition.

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaigns.contracts import CampaignProgress, RecordProgressInput, StepProgress
+from campaigns.contracts import (
+    CampaignInput,
+    CampaignProgress,
+    RecordProgressInput,
+    StepProgress,
+    initial_steps,
+)
 from campaigns.definition import CHANNEL_TYPE_OF
-from campaigns.status import CampaignStatus, StepStatus
+from campaigns.status import ACTIVE_STATUSES, CampaignStatus, EndReason, StepStatus
 from db.models import Campaign, CampaignEventRow, CampaignStep
 from db.upsert import insert_for
 
@@ -112,13 +119,67 @@ async def apply_snapshot(session: AsyncSession, record: RecordProgressInput, now
     await session.commit()
 
 
-async def count_active_for_candidate(session: AsyncSession, candidate_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Campaign)
-            .where(Campaign.candidate_id == candidate_id)
-            .where(Campaign.status.in_([s.value for s in CampaignStatus if s.is_active]))
+async def record_start(
+    session: AsyncSession,
+    campaign: CampaignInput,
+    *,
+    workflow_id: str,
+    run_id: str | None,
+    definition_hash: str,
+    now: datetime,
+) -> None:
+    """The row of a campaign whose workflow just started; a snapshot already there wins."""
+    values = {
+        "id": campaign.campaign_id,
+        "owner_user_id": campaign.owner_user_id,
+        "role_id": campaign.role_id,
+        "candidate_id": campaign.candidate_id,
+        "workflow_id": workflow_id,
+        "run_id": run_id,
+        "status": CampaignStatus.RUNNING.value,
+        "definition": campaign.definition.model_dump(mode="json"),
+        "definition_hash": definition_hash,
+        "created_at": now,
+        "started_at": now,
+        "steps_total": len(campaign.definition.nodes),
+        "steps_done": 0,
+        "snapshot_seq": 0,
+        "updated_at": now,
+    }
+    steps = [
+        {"campaign_id": campaign.campaign_id, "node_id": step.node_id, **_step_values(step)}
+        for step in initial_steps(campaign.definition)
+    ]
+
+    async def insert() -> None:
+        await session.execute(
+            insert_for(session, Campaign).values(**values).on_conflict_do_nothing()
         )
-        or 0
-    )
+        await session.execute(
+            insert_for(session, CampaignStep).values(steps).on_conflict_do_nothing()
+        )
+        await session.commit()
+
+    try:
+        await insert()
+    except IntegrityError:
+        # An older campaign's end was never recorded; Temporal just proved that it ended.
+        await session.rollback()
+        await session.execute(
+            update(Campaign)
+            .where(
+                Campaign.candidate_id == campaign.candidate_id,
+                Campaign.id != campaign.campaign_id,
+                Campaign.status.in_([s.value for s in ACTIVE_STATUSES]),
+            )
+            .values(
+                status=CampaignStatus.FAILED.value,
+                end_reason=EndReason.FAILED.value,
+                ended_at=now,
+                next_action=None,
+                next_action_at=None,
+                last_error="Ended without a final record",
+                updated_at=now,
+            )
+        )
+        await insert()

@@ -30,9 +30,15 @@ with workflow.unsafe.imports_passed_through():
         SendMessageInput,
         SendOutcome,
         SendOutcomeKind,
-        StepProgress,
+        initial_steps,
     )
-    from campaigns.definition import CAMPAIGN_LIFETIME, ChannelType, DelayNode, MessageNode
+    from campaigns.definition import (
+        CAMPAIGN_LIFETIME,
+        CampaignNode,
+        ChannelType,
+        DelayNode,
+        MessageNode,
+    )
     from campaigns.status import CampaignStatus, EndReason, StepStatus
     from campaigns.wording import (
         CHANNEL_LABELS,
@@ -55,6 +61,15 @@ with workflow.unsafe.imports_passed_through():
 IN_FLIGHT_WHEN_ENDED = (
     "Was being sent when the campaign ended: it may have reached the candidate; nothing after it"
 )
+
+
+def _next_action_for(node: CampaignNode | None) -> str:
+    """What happens after a delay, for the progress's next action."""
+    if node is None:
+        return "Campaign continues"
+    if isinstance(node, MessageNode):
+        return f"Send {CHANNEL_LABELS[node.channel]}"
+    return "Next delay"
 
 
 def search_attributes_for(campaign: CampaignInput) -> TypedSearchAttributes:
@@ -95,15 +110,7 @@ class CampaignWorkflow:
             status=CampaignStatus.RUNNING,
             started_at=started_at,
             ends_at=self._deadline,
-            steps=[
-                StepProgress(
-                    node_id=node.id,
-                    position=position,
-                    type=node.type,
-                    channel=node.channel if isinstance(node, MessageNode) else None,
-                )
-                for position, node in enumerate(campaign.definition.nodes)
-            ],
+            steps=initial_steps(campaign.definition),
         )
         self._steps = {step.node_id: step for step in self._progress.steps}
         self._definition_hash = campaign.definition.fingerprint()
@@ -163,23 +170,26 @@ class CampaignWorkflow:
             if self._should_stop():
                 return
             if isinstance(node, DelayNode):
-                following = nodes[position + 1].id if position + 1 < len(nodes) else None
+                following = nodes[position + 1] if position + 1 < len(nodes) else None
                 await self._wait_delay(node, following)
             else:
                 await self._send(node)
 
-    async def _wait_delay(self, node: DelayNode, next_node_id: int | None) -> None:
+    async def _wait_delay(self, node: DelayNode, following: CampaignNode | None) -> None:
         step = self._steps[node.id]
         now = workflow.now()
         duration = policies.scaled(timedelta(seconds=node.delaySeconds), self._campaign.time_scale)
         due = min(now + duration, self._deadline)
         step.status, step.started_at, step.due_at = StepStatus.IN_PROGRESS, now, due
         self._progress.current_node_id = node.id
-        self._set_next_action(self._describe_node(next_node_id), due)
+        self._set_next_action(_next_action_for(following), due)
         self._event(EventKind.DELAY_STARTED, node_id=node.id, due_at=due.isoformat())
         await self._record()
         await self._sleep_until(
-            due, delay_summary(timedelta(seconds=node.delaySeconds), next_node_id)
+            due,
+            delay_summary(
+                timedelta(seconds=node.delaySeconds), following.id if following else None
+            ),
         )
         if not self._should_stop() and workflow.now() >= due:
             step.status, step.finished_at = StepStatus.DONE, workflow.now()
@@ -188,7 +198,7 @@ class CampaignWorkflow:
         step = self._steps[node.id]
         step.status, step.started_at = StepStatus.IN_PROGRESS, workflow.now()
         self._progress.current_node_id = node.id
-        self._set_next_action(f"Send {CHANNEL_LABELS[node.channel]}", workflow.now())
+        self._set_next_action(_next_action_for(node), workflow.now())
         recheck = policies.CHANNEL_RECHECK_INITIAL
         while True:
             step.attempts += 1
@@ -359,14 +369,6 @@ class CampaignWorkflow:
             )
         except TimeoutError:
             pass
-
-    def _describe_node(self, node_id: int | None) -> str:
-        if node_id is None:
-            return "Campaign continues"
-        node = next(n for n in self._campaign.definition.nodes if n.id == node_id)
-        if isinstance(node, MessageNode):
-            return f"Send {CHANNEL_LABELS[node.channel]}"
-        return "Next delay"
 
     def _last_action(self, action: str) -> None:
         self._progress.last_action, self._progress.last_action_at = action, workflow.now()

@@ -7,7 +7,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from campaigns.status import ACTIVE_STATUSES, CampaignStatus
-from db.campaign_store import count_active_for_candidate
+from db.campaign_queries import count_active_for_candidate
 from db.engine import SessionFactory
 from db.models import Campaign
 from tests.db.snapshots import campaign_row, new_candidate_id
