@@ -123,10 +123,11 @@ async def load_candidates(
 
 async def load_candidate(
     services: AppServices, caller: Caller, role_id: int, candidate_id: int
-) -> tuple[Role, Candidate]:
-    """The role and candidate, or 404 whether they do not exist or belong to someone else."""
-    role = await load_role(services, caller, role_id)
+) -> Candidate:
+    """The candidate, or 404 whether the role or candidate does not exist or is someone else's.
+
+    One platform call: listing a role's candidates already answers 404 for another's role."""
     for candidate in await load_candidates(services, caller, role_id):
         if candidate.id == candidate_id:
-            return role, candidate
+            return candidate
     raise not_found("Candidate not found in this role")

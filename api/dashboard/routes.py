@@ -8,6 +8,7 @@ fragment of itself every few seconds (dashboard.js) and stops once nothing is ac
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -328,12 +329,10 @@ async def role_live(
 # --- campaign detail ----------------------------------------------------------------------
 
 
-async def _view_or_none(
-    services: ServicesDep, caller: Caller, role_id: int, candidate_id: int
-) -> CampaignView | None:
+async def _none_if_missing(view: Awaitable[CampaignView]) -> CampaignView | None:
     """The candidate's latest campaign, or None when they never had one."""
     try:
-        return await CampaignService(services).view(caller, role_id, candidate_id)
+        return await view
     except ApiError as error:
         if error.status == 404:
             return None
@@ -366,8 +365,10 @@ async def campaign_page(
     notice: str | None = None,
 ) -> Response:
     """The candidate's latest campaign as a timeline, with Cancel and a Temporal link."""
-    role, candidate = await load_candidate(services, caller, role_id, candidate_id)
-    view = await _view_or_none(services, caller, role_id, candidate_id)
+    role = await load_role(services, caller, role_id)
+    candidate = await load_candidate(services, caller, role_id, candidate_id)
+    service = CampaignService(services)
+    view = await _none_if_missing(service.latest_view(caller, role_id, candidate_id))
     return _render(
         request,
         "campaign.html",
@@ -387,7 +388,7 @@ async def campaign_live(
     caller: DashboardCaller,
     services: ServicesDep,
 ) -> Response:
-    view = await _view_or_none(services, caller, role_id, candidate_id)
+    view = await _none_if_missing(CampaignService(services).view(caller, role_id, candidate_id))
     context = _campaign_context(role_id, candidate_id, view)
     return _live(request, _render(request, "_campaign_live.html", caller, **context))
 
