@@ -88,39 +88,33 @@ async def candidate_replied(
     """The candidate wrote to the user: halt the candidate's running campaign at once."""
     body = await _verified_body(request, services, ReplyWebhook, x_signature_timestamp, x_signature)
     running = await CampaignService(services).running_campaign(body.candidateId)
-    if running is None or running.owner_user_id != body.userId:
-        await _receipt(
-            services,
-            kind="reply",
-            user_id=body.userId,
-            candidate_id=body.candidateId,
-            channel_id=body.channelId,
-            outcome="IGNORED_NO_RUNNING_CAMPAIGN",
-        )
+    if running is not None and running.owner_user_id == body.userId:
+        try:
+            await running.handle.signal(
+                CampaignWorkflow.reply,
+                ReplyReceived(
+                    channel_id=body.channelId,
+                    message_id=body.messageId,
+                    received_at=body.sentAt,
+                    source="webhook",
+                ),
+            )
+        except RPCError as error:
+            raise temporal_unavailable() from error
+        ack = WebhookAck(outcome="SIGNALLED", campaignId=running.campaign_id)
+    else:
         logger.info("Reply webhook for candidate %s ignored: no running campaign", body.candidateId)
-        return WebhookAck(outcome="IGNORED_NO_RUNNING_CAMPAIGN")
-    try:
-        await running.handle.signal(
-            CampaignWorkflow.reply,
-            ReplyReceived(
-                channel_id=body.channelId,
-                message_id=body.messageId,
-                received_at=body.sentAt,
-                source="webhook",
-            ),
-        )
-    except RPCError as error:
-        raise temporal_unavailable() from error
+        ack = WebhookAck(outcome="IGNORED_NO_RUNNING_CAMPAIGN")
     await _receipt(
         services,
         kind="reply",
         user_id=body.userId,
         candidate_id=body.candidateId,
         channel_id=body.channelId,
-        outcome="SIGNALLED",
-        campaign_id=running.campaign_id,
+        outcome=ack.outcome,
+        campaign_id=ack.campaignId,
     )
-    return WebhookAck(outcome="SIGNALLED", campaignId=running.campaign_id)
+    return ack
 
 
 @router.post("/channel", response_model=list[WebhookAck], responses=responses(401, 422, 503))
@@ -134,34 +128,31 @@ async def channel_changed(
     body = await _verified_body(
         request, services, ChannelWebhook, x_signature_timestamp, x_signature
     )
-    if body.status != "OK":
-        await _receipt(
-            services,
-            kind="channel",
-            user_id=body.userId,
-            channel_id=body.channelId,
-            outcome=f"NOTED_{body.status}",
-        )
-        return []
-    async with services.sessions() as session:
-        waiting = await campaign_queries.waiting_for_channel(session, body.userId, body.type.value)
     acks: list[WebhookAck] = []
-    for campaign in waiting:
-        handle = services.temporal.get_workflow_handle(campaign.workflow_id, run_id=campaign.run_id)
-        try:
-            await handle.signal(
-                CampaignWorkflow.channel_restored,
-                ChannelRestored(channel_type=body.type, channel_id=body.channelId),
+    if body.status == "OK":
+        async with services.sessions() as session:
+            waiting = await campaign_queries.waiting_for_channel(
+                session, body.userId, body.type.value
             )
-            acks.append(WebhookAck(outcome="SIGNALLED", campaignId=campaign.id))
-        except RPCError:
-            # Ended meanwhile, or Temporal is down: the workflow re-checks on its own schedule.
-            acks.append(WebhookAck(outcome="NOT_SIGNALLED", campaignId=campaign.id))
+        for campaign in waiting:
+            handle = services.temporal.get_workflow_handle(
+                campaign.workflow_id, run_id=campaign.run_id
+            )
+            try:
+                await handle.signal(
+                    CampaignWorkflow.channel_restored,
+                    ChannelRestored(channel_type=body.type, channel_id=body.channelId),
+                )
+                acks.append(WebhookAck(outcome="SIGNALLED", campaignId=campaign.id))
+            except RPCError:
+                # Ended meanwhile, or Temporal is down: the workflow re-checks on its own.
+                acks.append(WebhookAck(outcome="NOT_SIGNALLED", campaignId=campaign.id))
+    signalled = sum(ack.outcome == "SIGNALLED" for ack in acks)
     await _receipt(
         services,
         kind="channel",
         user_id=body.userId,
         channel_id=body.channelId,
-        outcome=f"SIGNALLED_{len([a for a in acks if a.outcome == 'SIGNALLED'])}",
+        outcome=f"SIGNALLED_{signalled}" if body.status == "OK" else f"NOTED_{body.status}",
     )
     return acks
