@@ -322,9 +322,9 @@ class CampaignService:
             )
         for row in page:
             if row.campaignId:
-                statuses = [s.status for s in steps.get(row.campaignId, [])]
-                row.stepsSent = statuses.count(StepStatus.SENT.value)
-                row.stepsSkipped = statuses.count(StepStatus.SKIPPED.value)
+                row.stepStatuses = [s.status for s in steps.get(row.campaignId, [])]
+                row.stepsSent = row.stepStatuses.count(StepStatus.SENT.value)
+                row.stepsSkipped = row.stepStatuses.count(StepStatus.SKIPPED.value)
         following = start + limit
         return RoleCampaignPage(
             roleId=role_id,

@@ -90,6 +90,9 @@ class RoleCampaignRow(BaseModel):
     campaignId: str | None = None
     status: str = Field(description="The campaign's status, or NONE when it has none")
     stepsTotal: int = 0
+    stepStatuses: list[str] = Field(
+        default_factory=list, description="Each step's status, in the definition's order"
+    )
     stepsSent: int = 0
     stepsSkipped: int = 0
     stepsDone: int = 0

@@ -59,9 +59,6 @@ FILTERS: tuple[str, ...] = (
 SORTS: dict[str, str] = {"candidate": "Candidate", "next_action": "Next action"}
 
 _ACTIVE = frozenset({*(s.value for s in ACTIVE_STATUSES), CANCELLING})
-_STOPPED_EARLY = frozenset(
-    {CampaignStatus.REPLIED, CampaignStatus.CANCELLED, CampaignStatus.FAILED}
-)
 
 
 def status_badge(status: str) -> Badge:
@@ -104,18 +101,11 @@ class Progress:
 def row_progress(row: RoleCampaignRow) -> Progress | None:
     if row.campaignId is None or row.stepsTotal == 0:
         return None
-    sent, skipped = row.stepsSent, row.stepsSkipped
-    other_done = max(0, row.stepsDone - sent - skipped)
-    pending = max(0, row.stepsTotal - row.stepsDone)
-    # The row counts only sent and skipped steps. While a campaign runs the other finished
-    # steps are passed delays; once it stopped early (reply, cancel) they are mostly steps
-    # it never reached, so they are drawn as "not sent".
-    stopped_early = row.status in _STOPPED_EARLY
-    segments = ["sent"] * sent + ["skipped"] * skipped
-    segments += ["not-sent" if stopped_early else "done"] * other_done + ["pending"] * pending
-    summary = f"{sent} sent" + (f" · {skipped} skipped" if skipped else "")
+    summary = f"{row.stepsSent} sent" + (
+        f" · {row.stepsSkipped} skipped" if row.stepsSkipped else ""
+    )
     steps = f"{row.stepsDone}/{row.stepsTotal} steps" if is_active(row.status) else ""
-    return Progress(segments, summary, steps)
+    return Progress(_segments(row.stepStatuses), summary, steps)
 
 
 @dataclass(frozen=True)
@@ -185,6 +175,11 @@ _SEGMENT_TONES: dict[str, str] = {
     StepStatus.WAITING_FOR_CHANNEL: "blocked",
     StepStatus.PENDING: "pending",
 }
+
+
+def _segments(statuses: list[str]) -> list[str]:
+    """One bar segment per step, toned by its status (the same on the overview and detail)."""
+    return [_SEGMENT_TONES.get(status, "pending") for status in statuses]
 
 
 def channel_family(channel: str | None) -> str | None:
@@ -277,7 +272,7 @@ def step_progress(view: CampaignView) -> Progress:
         f" · {skipped} skipped" if skipped else ""
     )
     return Progress(
-        [_SEGMENT_TONES.get(s.status, "pending") for s in steps],
+        _segments([s.status for s in steps]),
         summary,
         f"{view.stepsDone}/{view.stepsTotal} steps" if is_active(view.status) else "",
     )

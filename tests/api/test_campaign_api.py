@@ -273,6 +273,7 @@ async def test_role_overview_lists_every_candidate_filters_and_paginates(api: Ap
     milan = by_id[MILAN]
     assert milan["status"] == "RUNNING"
     assert (milan["stepsTotal"], milan["stepsSent"], milan["stepsDone"]) == (6, 2, 2)
+    assert milan["stepStatuses"] == ["SENT", "SENT", "IN_PROGRESS", "PENDING", "PENDING", "PENDING"]
     assert milan["lastAction"] == "Email (Gmail) sent"
     assert milan["nextAction"] == "Send Email (Gmail)"
     assert by_id[NO_EMAIL]["hasEmail"] is False and by_id[NO_EMAIL]["status"] == "NONE"
