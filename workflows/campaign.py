@@ -407,7 +407,7 @@ class CampaignWorkflow:
                 snapshot,
                 start_to_close_timeout=policies.RECORD_TIMEOUT,
                 schedule_to_close_timeout=(
-                    policies.RECORD_SCHEDULE_TO_CLOSE * 6
+                    policies.RECORD_FINAL_SCHEDULE_TO_CLOSE
                     if final
                     else policies.RECORD_SCHEDULE_TO_CLOSE
                 ),

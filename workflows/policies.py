@@ -39,6 +39,8 @@ CHANNEL_RECHECK_MAXIMUM = timedelta(hours=6)
 # by the next snapshot, so a long database outage never blocks the campaign itself.
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_SCHEDULE_TO_CLOSE = timedelta(minutes=10)
+# The end is recorded by no later snapshot, so it is tried for longer.
+RECORD_FINAL_SCHEDULE_TO_CLOSE = timedelta(hours=1)
 RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
