@@ -1,5 +1,6 @@
 """Injected failures of `POST /channel/{id}/chat/{id}/message`, set through `/_sim/faults`.
 
+Reads (`GET /channel`, a chat's messages) only wait `readLatencyMs`.
 Per post, in this order: `latencyMs` delay; then at most one rejection, checked as
 `rateLimitCount` (429), `errorCount` (`errorStatus`), `errorRate` (`errorStatus`),
 `malformedResponseCount` (200 with a non-JSON body); all before anything is recorded.
@@ -27,6 +28,8 @@ class FaultSettings(BaseModel):
     error_status: int = Field(default=503, ge=400, le=599)
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     latency_ms: int = Field(default=0, ge=0, le=120_000)
+    # Delay before every read of a chat or of the channel list (the posts keep `latency_ms`).
+    read_latency_ms: int = Field(default=0, ge=0, le=120_000)
     accept_then_timeout_count: int = Field(default=0, ge=0)
     hang_seconds: float = Field(default=10.0, ge=0.0, le=300.0)
     rate_limit_count: int = Field(default=0, ge=0)
@@ -62,6 +65,9 @@ class FaultInjector:
         if not self._applies_to(channel_id):
             return 0.0
         return self.settings.latency_ms / 1000
+
+    def read_latency_seconds(self) -> float:
+        return self.settings.read_latency_ms / 1000
 
     def take_rejection(self, channel_id: int) -> InjectedRejection | None:
         if not self._applies_to(channel_id):

@@ -117,7 +117,11 @@ async def candidate_replies(
     if candidate is None:
         raise not_found("Candidate")
     message = state.record_inbound(
-        channel=channel, candidate=candidate, subject=reply.subject, body=reply.body
+        channel=channel,
+        candidate=candidate,
+        subject=reply.subject,
+        body=reply.body,
+        sent_at=reply.sent_at,
     )
     payload = {
         "candidateId": candidate.id,

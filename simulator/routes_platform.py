@@ -65,6 +65,7 @@ async def list_candidates(role_id: int, caller: CallerDep, state: StateDep) -> l
 @router.get("/channel", response_model=list[Channel])
 async def list_channels(caller: CallerDep, state: StateDep) -> list[Channel]:
     """The caller's connected channels."""
+    await _read_latency(state)
     return [Channel.model_validate(channel) for channel in state.channels_of(caller.id)]
 
 
@@ -108,7 +109,14 @@ async def list_messages(
 ) -> list[Message]:
     """Both directions of the caller's chat with a candidate on one channel, oldest first."""
     _chat_of(state, caller, channel_id, candidate_id)
+    await _read_latency(state)
     return [Message.of(message) for message in state.chat(channel_id, candidate_id)]
+
+
+async def _read_latency(state: SimulatorState) -> None:
+    latency = state.faults.read_latency_seconds()
+    if latency > 0:
+        await asyncio.sleep(latency)
 
 
 async def _injected_failure(state: SimulatorState, channel_id: int) -> Response | None:

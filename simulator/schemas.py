@@ -119,6 +119,8 @@ class ReplyRequest(CamelModel):
     body: str = "Thanks, I'm interested!"
     subject: str | None = None
     deliver_webhook: bool = True
+    # When the candidate wrote it (default: now); lets a test place a reply in time.
+    sent_at: datetime | None = None
 
 
 class WebhookResult(CamelModel):

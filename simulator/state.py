@@ -260,6 +260,7 @@ class SimulatorState:
         subject: str | None,
         body: str,
         idempotency_key: str | None,
+        sent_at: datetime | None = None,
     ) -> MessageRecord:
         message = self._append(
             channel=channel,
@@ -276,7 +277,13 @@ class SimulatorState:
         return message
 
     def record_inbound(
-        self, *, channel: ChannelRecord, candidate: CandidateRecord, subject: str | None, body: str
+        self,
+        *,
+        channel: ChannelRecord,
+        candidate: CandidateRecord,
+        subject: str | None,
+        body: str,
+        sent_at: datetime | None = None,
     ) -> MessageRecord:
         return self._append(
             channel=channel,
@@ -287,6 +294,7 @@ class SimulatorState:
             subject=subject,
             body=body,
             idempotency_key=None,
+            sent_at=sent_at,
         )
 
     def chat(self, channel_id: int, candidate_id: int) -> list[MessageRecord]:
@@ -317,6 +325,7 @@ class SimulatorState:
         subject: str | None,
         body: str,
         idempotency_key: str | None,
+        sent_at: datetime | None = None,
     ) -> MessageRecord:
         self._last_message_id += 1
         message = MessageRecord(
@@ -329,7 +338,7 @@ class SimulatorState:
             recipient=recipient,
             subject=subject,
             body=body,
-            sent_at=datetime.now(UTC),
+            sent_at=sent_at or datetime.now(UTC),
             opened_at=None,
             idempotency_key=idempotency_key,
         )

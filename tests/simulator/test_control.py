@@ -179,3 +179,12 @@ def test_reset_restores_the_seed(andreas: httpx.Client, control: httpx.Client) -
     again = post(andreas, EMAIL, MILAN, idempotency_key="before-reset")
     assert again.status_code == 200
     assert again.json()["messageId"] > 1
+
+
+def test_reply_can_be_placed_at_a_given_time(andreas: httpx.Client, control: httpx.Client) -> None:
+    result = reply(
+        control, MILAN, channelId=EMAIL, deliverWebhook=False, sentAt="2031-02-03T04:05:06Z"
+    ).json()
+    assert result["message"]["sentAt"].startswith("2031-02-03T04:05:06")
+    chat = andreas.get(f"/channel/{EMAIL}/chat/{MILAN}/message").json()
+    assert [m["sentAt"][:19] for m in chat] == ["2031-02-03T04:05:06"]

@@ -11,6 +11,7 @@ NO_FAULTS = {
     "errorStatus": 503,
     "errorRate": 0.0,
     "latencyMs": 0,
+    "readLatencyMs": 0,
     "acceptThenTimeoutCount": 0,
     "hangSeconds": 10.0,
     "rateLimitCount": 0,
@@ -156,3 +157,16 @@ def test_reset_drops_posts_still_waiting_out_their_latency(
     control.post("/_sim/reset").raise_for_status()
     time.sleep(0.4)
     assert control.get("/_sim/messages").json() == []
+
+
+def test_read_latency_slows_reads_but_not_posts(
+    andreas: httpx.Client, control: httpx.Client
+) -> None:
+    set_faults(control, readLatencyMs=400)
+    started = time.monotonic()
+    assert andreas.get(f"/channel/{EMAIL}/chat/{MILAN}/message").status_code == 200
+    assert andreas.get("/channel").status_code == 200
+    assert time.monotonic() - started >= 0.8
+    # A read latency far beyond the client's timeout does not hold a post back.
+    set_faults(control, readLatencyMs=120_000)
+    assert post(andreas, EMAIL, MILAN).status_code == 200
