@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     # Divides every duration of a new campaign (1 = real time; 1440 = a day per minute).
     campaign_time_scale: float = Field(default=1.0, ge=1.0, le=1_000_000)
 
+    # How often the reply watcher reads every active campaign's chats, so a reply whose webhook
+    # was lost still stops the campaign (6 h: found within a quarter day, 4 reads a day per
+    # campaign), and how many campaigns one of its activities checks.
+    reply_check_interval_seconds: float = Field(default=6 * 3600, ge=1, le=7 * 86_400)
+    reply_check_batch_size: int = Field(default=100, ge=1, le=1_000)
+
     # How long the API trusts a token's `GET /user/me` answer.
     user_cache_seconds: float = Field(default=30.0, ge=0)
 
@@ -60,6 +66,11 @@ class Settings(BaseSettings):
     api_port: Port = 8000
     # Signs the dashboard's session cookie; only its HMAC matters.
     session_secret: str = "dev-session-secret"
+
+    @property
+    def reply_check_interval_seconds_scaled(self) -> float:
+        """The watcher's interval in the demo's time scale (at least a second)."""
+        return max(1.0, self.reply_check_interval_seconds / self.campaign_time_scale)
 
     @field_validator("database_url")
     @classmethod

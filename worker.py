@@ -1,4 +1,5 @@
-"""The campaign worker: runs CampaignWorkflow and its activities on the task queue.
+"""The campaign worker: runs CampaignWorkflow, the reply watcher and their activities on the
+task queue, and makes sure the task queue's reply watcher runs.
 
 `python worker.py` runs it until SIGINT/SIGTERM, configured by environment variables (config.py).
 """
@@ -11,16 +12,20 @@ import signal
 from datetime import timedelta
 
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
 from activities.recording import RecordingActivities
+from activities.reply_checks import ReplyCheckActivities
 from activities.sending import SendingActivities
+from campaigns.contracts import ReplyWatchInput
 from config import Settings, get_settings
 from db.engine import SessionFactory, create_engine, create_session_factory
 from db.migrate import upgrade_engine
 from recruiting_platform import PlatformClient
 from temporal_client import connect_temporal
 from workflows.campaign import CampaignWorkflow
+from workflows.reply_watcher import ReplyWatcherWorkflow, watcher_id
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +40,41 @@ def build_worker(
 ) -> Worker:
     sending = SendingActivities(platform)
     recording = RecordingActivities(sessions)
+    reply_checks = ReplyCheckActivities(platform, sessions, client)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CampaignWorkflow],
-        activities=[sending.send_message, recording.record_progress],
+        workflows=[CampaignWorkflow, ReplyWatcherWorkflow],
+        activities=[
+            sending.send_message,
+            recording.record_progress,
+            reply_checks.find_reply,
+            reply_checks.check_reply_batch,
+        ],
         max_concurrent_activities=max_concurrent_activities,
         # On SIGTERM (a deploy), sends under way get time to finish instead of a retry.
         graceful_shutdown_timeout=timedelta(seconds=30),
+        # A send learns of a reply or cancel through a heartbeat's answer: at most a second
+        # late, so a stop that comes before the POST prevents it.
+        max_heartbeat_throttle_interval=timedelta(seconds=1),
+        default_heartbeat_throttle_interval=timedelta(seconds=1),
+    )
+
+
+async def ensure_reply_watcher(
+    client: Client, *, task_queue: str, interval_seconds: float, batch_size: int
+) -> None:
+    """Start the task queue's reply watcher, or hand the running one these settings."""
+    watch = ReplyWatchInput(interval_seconds=interval_seconds, batch_size=batch_size)
+    await client.start_workflow(
+        ReplyWatcherWorkflow.run,
+        watch,
+        id=watcher_id(task_queue),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        start_signal="configure",
+        start_signal_args=[watch],
+        static_summary="Finds replies whose webhook never arrived, for every active campaign",
     )
 
 
@@ -65,6 +97,12 @@ async def run_worker(settings: Settings) -> None:
         task_queue=settings.temporal_task_queue,
         platform=platform,
         sessions=create_session_factory(engine),
+    )
+    await ensure_reply_watcher(
+        client,
+        task_queue=settings.temporal_task_queue,
+        interval_seconds=settings.reply_check_interval_seconds_scaled,
+        batch_size=settings.reply_check_batch_size,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -3,20 +3,30 @@
 Temporal runs an activity at least once, so a send must be safe to repeat: the platform gets a
 stable `Idempotency-Key`, and a retried attempt first looks in the chat for the message an
 earlier attempt may have posted before its answer was lost.
+
+A reply or cancel can stop a send until its POST begins: the activity heartbeats all along,
+so the workflow's cancellation reaches it within about a second and it ends as cancelled
+(nothing was posted). Once the POST has begun it is finished, not abandoned, so the workflow
+learns whether the message went out: SENT, or `POST_OUTCOME_UNKNOWN` when the platform did not
+confirm it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from campaigns.contracts import ReplyReceived, SendMessageInput, SendOutcome, SendOutcomeKind
+from activities.chat_reading import first_reply, pick_channel, read_chats
+from campaigns.contracts import SendMessageInput, SendOutcome, SendOutcomeKind
 from campaigns.definition import CHANNEL_TYPE_OF, ChannelType
+from campaigns.status import ReplySource
 from recruiting_platform import (
     CandidateUnreachable,
-    Channel,
     ChannelLoggedOut,
     ChannelUnavailable,
     Message,
@@ -26,13 +36,39 @@ from recruiting_platform import (
     PlatformNotFound,
     PlatformRejected,
     PostMessageBody,
+    PostMessageResponse,
     RateLimited,
 )
+
+# A stopped send whose POST had begun but was not confirmed: it may have reached the candidate.
+POST_OUTCOME_UNKNOWN = "PostOutcomeUnknown"
+# How often the activity heartbeats; the worker sends at most one heartbeat a second, so a
+# stop reaches a running send within about a second.
+HEARTBEAT_EVERY_SECONDS = 0.5
 
 _MISSING_CONTACT = {
     ChannelType.EMAIL: "Skipped: the candidate has no email address",
     ChannelType.LINKEDIN: "Skipped: the candidate has no LinkedIn profile",
 }
+
+
+@contextlib.asynccontextmanager
+async def heartbeating() -> AsyncIterator[None]:
+    """Heartbeat in the background until the block ends: a cancellation requested by the
+    workflow arrives in a heartbeat's answer."""
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY_SECONDS)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class SendingActivities:
@@ -42,7 +78,8 @@ class SendingActivities:
     @activity.defn(name="send_message")
     async def send_message(self, request: SendMessageInput) -> SendOutcome:
         try:
-            return await self._send(request)
+            async with heartbeating():
+                return await self._send(request)
         except RateLimited as error:
             delay = timedelta(seconds=error.retry_after_seconds or 0) or None
             raise ApplicationError(
@@ -58,10 +95,15 @@ class SendingActivities:
             )
         except ChannelLoggedOut:
             return SendOutcome(kind=SendOutcomeKind.CHANNEL_LOGGED_OUT)
+        except ChannelUnavailable:
+            if request.report_channel_errors:
+                return SendOutcome(kind=SendOutcomeKind.CHANNEL_ERROR)
+            activity.logger.info("Send of node %s: channel in ERROR; will retry", request.node_id)
+            raise
         except PlatformRejected as error:
             return SendOutcome(kind=SendOutcomeKind.REJECTED, detail=_reason(error))
         except PlatformError as error:
-            # 5xx, timeouts, channel status ERROR: Temporal retries on the channel's policy.
+            # 5xx, timeouts: Temporal retries on the channel's policy.
             activity.logger.info(
                 "Send of node %s failed (%s); will retry", request.node_id, type(error).__name__
             )
@@ -71,25 +113,36 @@ class SendingActivities:
         owner = OnBehalfOf(request.owner_user_id)
         channels = await self._platform.list_channels(owner)
         wanted = CHANNEL_TYPE_OF[request.channel].value
-        channel = _pick_channel([c for c in channels if c.type == wanted])
-        if channel is None or channel.status == "ERROR_CREDENTIALS":
+        channel = pick_channel([c for c in channels if c.type == wanted])
+        if channel is not None and channel.status == "ERROR" and not request.report_channel_errors:
+            raise ChannelUnavailable(f"channel {channel.id} reports status ERROR")
+        if channel is None or channel.status in ("ERROR_CREDENTIALS", "ERROR"):
             # Waiting for a channel is pointless for a candidate it cannot reach anyway.
             if not await self._has_contact(request):
                 raise CandidateUnreachable("the candidate has no address on this channel")
             if channel is None:
                 return SendOutcome(kind=SendOutcomeKind.NO_CHANNEL)
-            return SendOutcome(kind=SendOutcomeKind.CHANNEL_LOGGED_OUT, channel_id=channel.id)
-        if channel.status == "ERROR":
+            if channel.status == "ERROR_CREDENTIALS":
+                return SendOutcome(kind=SendOutcomeKind.CHANNEL_LOGGED_OUT, channel_id=channel.id)
             raise ChannelUnavailable(f"channel {channel.id} reports status ERROR")
 
         # Each chat is read once per attempt: for the reply check and, on a retry, for the
         # message an earlier attempt may have posted.
-        retry = activity.info().attempt > 1
+        retry = activity.info().attempt > 1 or request.previous_attempts > 0
         same_type = [c.id for c in channels if c.type == wanted]
-        chats = await self._read_chats(
-            request, channels, must_read=set(same_type) if retry else set()
+        chats, _ = await read_chats(
+            self._platform,
+            request.owner_user_id,
+            request.candidate_id,
+            channels,
+            must_read=frozenset(same_type) if retry else frozenset(),
         )
-        reply = _first_reply(request, chats)
+        reply = first_reply(
+            chats,
+            request.candidate_id,
+            since=request.campaign_started_at,
+            source=ReplySource.PRE_SEND_CHECK,
+        )
         if reply is not None:
             return SendOutcome(kind=SendOutcomeKind.REPLY_DETECTED, reply=reply)
 
@@ -106,13 +159,21 @@ class SendingActivities:
                     sent_at=message.sentAt,
                 )
 
-        posted = await self._platform.post_message(
-            owner,
-            channel_id=channel.id,
-            candidate_id=request.candidate_id,
-            body=PostMessageBody(body=request.body, subject=request.subject),
-            idempotency_key=request.idempotency_key,
+        # From here on a stop no longer prevents the message: the POST is finished (shielded
+        # from cancellation) so that the campaign knows whether the candidate got it.
+        post = asyncio.ensure_future(
+            self._platform.post_message(
+                owner,
+                channel_id=channel.id,
+                candidate_id=request.candidate_id,
+                body=PostMessageBody(body=request.body, subject=request.subject),
+                idempotency_key=request.idempotency_key,
+            )
         )
+        try:
+            posted = await asyncio.shield(post)
+        except asyncio.CancelledError:
+            posted = await _finish_post_after_stop(post)
         activity.logger.info(
             "Sent node %s as platform message %s", request.node_id, posted.messageId
         )
@@ -137,50 +198,19 @@ class SendingActivities:
             return bool(candidate.email)
         return bool(candidate.linkedin)
 
-    async def _read_chats(
-        self, request: SendMessageInput, channels: list[Channel], *, must_read: set[int]
-    ) -> dict[int, list[Message]]:
-        """The candidate's chat on each readable channel of the owner, by channel id.
 
-        A logged-out channel cannot be read (the reply webhook still covers it). A channel in
-        `must_read` that is down fails the attempt: without its chat an earlier send of this
-        step could not be ruled out."""
-        owner = OnBehalfOf(request.owner_user_id)
-        chats: dict[int, list[Message]] = {}
-        for channel in channels:
-            if channel.status == "ERROR_CREDENTIALS":
-                continue
-            try:
-                chats[channel.id] = await self._platform.list_messages(
-                    owner, channel_id=channel.id, candidate_id=request.candidate_id
-                )
-            except (ChannelLoggedOut, CandidateUnreachable, PlatformNotFound):
-                continue
-            except ChannelUnavailable:
-                if channel.id in must_read:
-                    raise
-        return chats
-
-
-def _first_reply(
-    request: SendMessageInput, chats: dict[int, list[Message]]
-) -> ReplyReceived | None:
-    """Has the candidate written on any of the owner's channels since the campaign began?"""
-    for channel_id, messages in chats.items():
-        for message in messages:
-            sent_at = message.sentAt
-            if (
-                message.from_ == request.candidate_id
-                and sent_at is not None
-                and sent_at >= request.campaign_started_at
-            ):
-                return ReplyReceived(
-                    channel_id=channel_id,
-                    message_id=message.id,
-                    received_at=sent_at,
-                    source="pre-send check",
-                )
-    return None
+async def _finish_post_after_stop(post: asyncio.Future[PostMessageResponse]) -> PostMessageResponse:
+    """The campaign stopped during the POST: wait for the platform's answer. Without one the
+    message may or may not be there, and no retry may find out: the workflow is stopping."""
+    try:
+        return await post
+    except PlatformError as error:
+        raise ApplicationError(
+            f"The campaign stopped while the message was being posted ({type(error).__name__})",
+            type=POST_OUTCOME_UNKNOWN,
+            non_retryable=True,
+            category=ApplicationErrorCategory.BENIGN,
+        ) from None
 
 
 def _earlier_send(
@@ -197,12 +227,6 @@ def _earlier_send(
             ):
                 return channel_id, message
     return None
-
-
-def _pick_channel(channels: list[Channel]) -> Channel | None:
-    """Prefer a healthy channel when the user connected several of one type."""
-    order = {"OK": 0, "ERROR": 1, "ERROR_CREDENTIALS": 2}
-    return min(channels, key=lambda c: (order.get(c.status, 3), c.id), default=None)
 
 
 def _reason(error: PlatformError) -> str:

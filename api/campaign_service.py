@@ -12,7 +12,8 @@ import asyncio
 import base64
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Row
@@ -35,12 +36,12 @@ from api.schemas import (
     StepView,
 )
 from api.services import AppServices
-from campaigns.contracts import CampaignInput, workflow_id_for
+from campaigns.contracts import CampaignInput, EventKind, workflow_id_for
 from campaigns.definition import CampaignDefinition, DelayNode, MessageNode
 from campaigns.status import CampaignStatus, StepStatus
 from db import campaign_queries, campaign_store
-from db.models import Campaign, CampaignStep
-from recruiting_platform import Candidate, PlatformError, UserToken
+from db.models import Campaign, CampaignEventRow, CampaignStep
+from recruiting_platform import Candidate, Message, PlatformError, UserToken
 from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_attributes_for
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,14 @@ logger = logging.getLogger(__name__)
 CANCEL_WAIT_SECONDS = 10.0
 START_ATTEMPTS = 5
 MEMO_KEY = "campaign"
+
+
+@dataclass
+class PlatformChats:
+    """Messages of the candidate's chats by platform id, and the reply channel's type."""
+
+    messages: dict[int, Message] = field(default_factory=dict)
+    reply_channel_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class RunningCampaign:
     definition_hash: str
     run_id: str | None
     handle: WorkflowHandle
+    started_at: datetime | None  # when Temporal started it: replies count from here
 
 
 class CampaignService:
@@ -208,6 +218,7 @@ class CampaignService:
             definition_hash=str(memo["definitionHash"]),
             run_id=description.run_id,
             handle=self._temporal.get_workflow_handle(description.id, run_id=description.run_id),
+            started_at=description.start_time,
         )
 
     async def _cancel_and_wait(self, handle: WorkflowHandle) -> bool:
@@ -261,28 +272,44 @@ class CampaignService:
                 raise not_found("No campaign for this candidate")
             steps = (await campaign_queries.steps_of(session, [row.id]))[row.id]
             events = await campaign_queries.events_of(session, row.id)
-        opened = await self._opened_times(caller.credentials, candidate_id, steps)
+        reply_event = next((e for e in events if e.kind == EventKind.REPLY_RECEIVED), None)
+        chats = await self._platform_chats(caller.credentials, candidate_id, steps, reply_event)
         return build_view(
-            row, steps, events, opened, self.temporal_ui_url(row.workflow_id, row.run_id)
+            row, steps, events, chats, self.temporal_ui_url(row.workflow_id, row.run_id)
         )
 
-    async def _opened_times(
-        self, credentials: UserToken, candidate_id: int, steps: list[CampaignStep]
-    ) -> dict[int, datetime]:
-        """When the platform knows a sent message was opened; best effort."""
+    async def _platform_chats(
+        self,
+        credentials: UserToken,
+        candidate_id: int,
+        steps: list[CampaignStep],
+        reply_event: CampaignEventRow | None,
+    ) -> PlatformChats:
+        """What only the platform knows, read when the campaign is viewed (never stored in
+        Temporal): when sent messages were opened, and the reply's text and channel type.
+        Best effort: an unreadable channel leaves those fields empty."""
         channels = {
             s.platform_channel_id for s in steps if s.platform_message_id and s.platform_channel_id
         }
-        opened: dict[int, datetime] = {}
-        for channel_id in channels:
+        reply_channel = reply_event.data.get("channel_id") if reply_event else None
+        if isinstance(reply_channel, int):
+            channels.add(reply_channel)
+        chats = PlatformChats()
+        for channel_id in sorted(channels):
             try:
                 messages = await self._services.platform.list_messages(
                     credentials, channel_id=channel_id, candidate_id=candidate_id
                 )
             except PlatformError:
                 continue
-            opened.update({m.id: m.openedAt for m in messages if m.openedAt is not None})
-        return opened
+            chats.messages.update({m.id: m for m in messages})
+        if isinstance(reply_channel, int):
+            try:
+                owned = await self._services.platform.list_channels(credentials)
+            except PlatformError:
+                owned = []
+            chats.reply_channel_type = next((c.type for c in owned if c.id == reply_channel), None)
+        return chats
 
     def temporal_ui_url(self, workflow_id: str, run_id: str | None) -> str:
         base = f"{self._settings.temporal_ui_url}/namespaces/{self._settings.temporal_namespace}"
@@ -398,8 +425,8 @@ def _overview_row(candidate: Candidate, campaign: Row | None) -> RoleCampaignRow
 def build_view(
     row: Campaign,
     steps: list[CampaignStep],
-    events,  # noqa: ANN001
-    opened: dict[int, datetime],
+    events: Sequence[CampaignEventRow],
+    chats: PlatformChats,
     temporal_ui_url: str,
 ) -> CampaignView:
     definition = CampaignDefinition.model_validate(row.definition)
@@ -407,6 +434,7 @@ def build_view(
     step_views: list[StepView] = []
     for step in steps:
         node = nodes.get(step.node_id)
+        sent = chats.messages.get(step.platform_message_id or 0)
         view = StepView(
             nodeId=step.node_id,
             position=step.position,
@@ -418,7 +446,7 @@ def build_view(
             finishedAt=step.finished_at,
             platformChannelId=step.platform_channel_id,
             platformMessageId=step.platform_message_id,
-            openedAt=opened.get(step.platform_message_id) if step.platform_message_id else None,
+            openedAt=sent.openedAt if sent else None,
             attempts=step.attempts,
             detail=step.detail,
         )
@@ -427,19 +455,10 @@ def build_view(
         elif isinstance(node, DelayNode):
             view.delaySeconds = node.delaySeconds
         step_views.append(view)
-    reply = next(
-        (
-            ReplyView(
-                receivedAt=e.at,
-                channelId=e.data.get("channel_id"),
-                messageId=e.data.get("message_id"),
-                source=e.data.get("source"),
-            )
-            for e in events
-            if e.kind == "REPLY_RECEIVED"
-        ),
-        None,
-    )
+    event_views = [
+        EventView(seq=e.seq, at=e.at, kind=e.kind, nodeId=e.node_id, data=e.data) for e in events
+    ]
+    reply = _reply_view(events, chats)
     return CampaignView(
         campaignId=row.id,
         roleId=row.role_id,
@@ -456,16 +475,60 @@ def build_view(
         lastAction=row.last_action,
         lastActionAt=row.last_action_at,
         waitingReason=row.waiting_reason,
+        waitingChannelType=row.waiting_channel_type,
+        waitingCause=row.waiting_cause,
+        endDetail=row.end_detail,
         lastError=row.last_error,
         stepsDone=row.steps_done,
         stepsTotal=row.steps_total,
         steps=step_views,
         reply=reply,
-        events=[
-            EventView(seq=e.seq, at=e.at, kind=e.kind, nodeId=e.node_id, data=e.data)
-            for e in events
-        ],
+        events=event_views,
+        timeline=true_time_order(event_views, reply),
         workflowId=row.workflow_id,
         runId=row.run_id,
         temporalUiUrl=temporal_ui_url,
     )
+
+
+def _reply_view(events: Sequence[CampaignEventRow], chats: PlatformChats) -> ReplyView | None:
+    event = next((e for e in events if e.kind == EventKind.REPLY_RECEIVED), None)
+    if event is None:
+        return None
+    message_id = event.data.get("message_id")
+    message = chats.messages.get(message_id) if isinstance(message_id, int) else None
+    sent_at = _parse_time(event.data.get("sent_at")) or (message and message.sentAt) or event.at
+    return ReplyView(
+        sentAt=sent_at,
+        noticedAt=event.at,
+        receivedAt=event.at,
+        channelId=event.data.get("channel_id"),
+        channelType=chats.reply_channel_type,
+        messageId=message_id,
+        source=event.data.get("source"),
+        subject=message.subject if message else None,
+        body=message.body if message else None,
+    )
+
+
+def true_time_order(events: list[EventView], reply: ReplyView | None) -> list[EventView]:
+    """Events by when they happened: the reply when the candidate sent it, not when a check
+    noticed it (that time stays in `data.noticedAt`)."""
+    timeline: list[EventView] = []
+    for event in events:
+        if event.kind == EventKind.REPLY_RECEIVED and reply is not None:
+            event = event.model_copy(
+                update={"at": reply.sentAt, "data": {**event.data, "noticedAt": event.at}}
+            )
+        timeline.append(event)
+    return sorted(timeline, key=lambda e: (e.at, e.seq))
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

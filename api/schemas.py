@@ -40,10 +40,22 @@ class StepView(BaseModel):
 
 
 class ReplyView(BaseModel):
-    receivedAt: datetime
+    sentAt: datetime = Field(description="When the candidate sent it (the platform's sentAt)")
+    noticedAt: datetime = Field(description="When the campaign learned of it and halted")
+    receivedAt: datetime = Field(description="Deprecated: the same as noticedAt")
     channelId: int | None = None
+    channelType: str | None = Field(default=None, description="EMAIL or LINKEDIN")
     messageId: int | None = None
-    source: str | None = None
+    source: str | None = Field(
+        default=None,
+        description="webhook, reply check (periodic, without webhook), pre-send check, "
+        "final check (before ending without a reply) or signal",
+    )
+    subject: str | None = Field(default=None, description="Read from the platform when viewed")
+    body: str | None = Field(
+        default=None,
+        description="The reply's text, read from the platform when viewed (null if unreadable)",
+    )
 
 
 class EventView(BaseModel):
@@ -70,12 +82,26 @@ class CampaignView(BaseModel):
     lastAction: str | None = None
     lastActionAt: datetime | None = None
     waitingReason: str | None = None
+    waitingChannelType: str | None = None
+    waitingCause: str | None = Field(
+        default=None, description="LOGGED_OUT, NO_CHANNEL or CHANNEL_ERROR while waiting"
+    )
+    endDetail: str | None = Field(
+        default=None, description="Why an end needs attention, e.g. a channel that never came back"
+    )
     lastError: str | None = None
     stepsDone: int
     stepsTotal: int
     steps: list[StepView]
     reply: ReplyView | None = None
-    events: list[EventView] = Field(default_factory=list)
+    events: list[EventView] = Field(
+        default_factory=list, description="Everything that happened, in the order it was noticed"
+    )
+    timeline: list[EventView] = Field(
+        default_factory=list,
+        description="The events in true time order: the reply at the moment the candidate sent "
+        "it, channel waits, re-checks and restores as entries of their own",
+    )
     workflowId: str
     runId: str | None = None
     temporalUiUrl: str

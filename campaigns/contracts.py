@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from campaigns.definition import CampaignDefinition, ChannelType, MessageChannel
-from campaigns.status import CampaignStatus, EndReason, StepStatus
+from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
 
 TASK_QUEUE_DEFAULT = "campaign-executor"
 WORKFLOW_ID_PREFIX = "campaign-candidate-"
@@ -36,10 +36,14 @@ class CampaignInput(BaseModel):
 
 
 class ReplyReceived(BaseModel):
+    """The candidate wrote back. Ids and times only: the text stays on the platform."""
+
     channel_id: int | None = None
     message_id: int | None = None
+    # When the candidate sent it (the platform's `sentAt`); a reply counts for a campaign only
+    # if it was sent at or after the campaign started. None: when the campaign heard of it.
     received_at: datetime | None = None
-    source: str = "webhook"  # "webhook" or "pre-send check"
+    source: ReplySource = ReplySource.WEBHOOK
 
 
 class ChannelRestored(BaseModel):
@@ -60,6 +64,7 @@ class StepProgress(BaseModel):
     platform_message_id: int | None = None
     attempts: int = 0
     detail: str | None = None  # why skipped / waiting / failed; no message text
+    wait_cause: WaitCause | None = None  # while WAITING_FOR_CHANNEL
 
 
 def initial_steps(definition: CampaignDefinition) -> list[StepProgress]:
@@ -91,6 +96,10 @@ class CampaignProgress(BaseModel):
     next_action: str | None = None
     next_action_at: datetime | None = None
     waiting_reason: str | None = None
+    waiting_channel_type: ChannelType | None = None
+    waiting_cause: WaitCause | None = None
+    # Why an end is worth the recruiter's attention (e.g. the channel that never came back).
+    end_detail: str | None = None
     last_error: str | None = None
     last_action: str | None = None
     last_action_at: datetime | None = None
@@ -109,6 +118,7 @@ class EventKind(StrEnum):
     DELAY_STARTED = "DELAY_STARTED"
     DELAY_FINISHED = "DELAY_FINISHED"
     CHANNEL_WAITING = "CHANNEL_WAITING"
+    CHANNEL_RECHECKED = "CHANNEL_RECHECKED"  # looked again, still not usable
     CHANNEL_RESTORED = "CHANNEL_RESTORED"
     MONITORING = "MONITORING"
     REPLY_RECEIVED = "REPLY_RECEIVED"
@@ -147,6 +157,12 @@ class SendMessageInput(BaseModel):
     body: str
     campaign_started_at: datetime
     idempotency_key: str
+    # Set by campaigns started after the channel-error waits shipped: a channel in ERROR is
+    # reported as an outcome (the campaign shows the wait) instead of retried inside Temporal.
+    report_channel_errors: bool = False
+    # Earlier send activities of this step (e.g. before a channel wait): a later one must
+    # look for a message an earlier one may have posted.
+    previous_attempts: int = 0
 
 
 class SendOutcomeKind(StrEnum):
@@ -154,6 +170,7 @@ class SendOutcomeKind(StrEnum):
     REPLY_DETECTED = "REPLY_DETECTED"  # the candidate already wrote: nothing was sent
     CHANNEL_LOGGED_OUT = "CHANNEL_LOGGED_OUT"
     NO_CHANNEL = "NO_CHANNEL"
+    CHANNEL_ERROR = "CHANNEL_ERROR"  # the channel reports ERROR (only if asked to report it)
     CANDIDATE_UNREACHABLE = "CANDIDATE_UNREACHABLE"
     REJECTED = "REJECTED"
 
@@ -165,3 +182,43 @@ class SendOutcome(BaseModel):
     sent_at: datetime | None = None
     reply: ReplyReceived | None = None
     detail: str | None = None
+
+
+class FindReplyInput(BaseModel):
+    """Look through the candidate's chats on the owner's readable channels for a reply."""
+
+    owner_user_id: int
+    candidate_id: int
+    since: datetime  # the campaign's start: older messages belong to an earlier campaign
+    until: datetime | None = None  # the campaign's end: later ones are not its concern
+    source: ReplySource = ReplySource.FINAL_CHECK
+
+
+class FindReplyResult(BaseModel):
+    reply: ReplyReceived | None = None
+
+
+# --- the reply watcher ----------------------------------------------------------------------
+
+
+class ReplyWatchInput(BaseModel):
+    """The reply watcher sweeps every active campaign's chats once per interval."""
+
+    interval_seconds: float = Field(gt=0)
+    batch_size: int = Field(default=100, ge=1, le=1_000)
+    # Where an interrupted sweep goes on (after continue-as-new); None: a new sweep.
+    after_candidate_id: int | None = None
+    sweeps: int = 0  # sweeps done by earlier runs of this chain, for the operators
+
+
+class ReplyBatchInput(BaseModel):
+    after_candidate_id: int | None = None  # active campaigns are swept in candidate order
+    limit: int = Field(default=100, ge=1, le=1_000)
+
+
+class ReplyBatchResult(BaseModel):
+    checked: int
+    replies_found: int
+    unreadable: int = 0  # campaigns whose chats could not be read this time
+    # Where the next batch starts; None when the sweep reached the last active campaign.
+    next_after_candidate_id: int | None = None

@@ -30,6 +30,9 @@ class StepStatus(StrEnum):
     SKIPPED = "SKIPPED"  # the candidate cannot be reached on this channel
     FAILED = "FAILED"  # the platform refused the message for good
     NOT_SENT = "NOT_SENT"  # the campaign ended before this step
+    # The campaign ended while this message was being posted and the platform's answer never
+    # came: it may have reached the candidate.
+    POSSIBLY_SENT = "POSSIBLY_SENT"
 
     @property
     def is_finished(self) -> bool:
@@ -37,12 +40,40 @@ class StepStatus(StrEnum):
 
 
 FINISHED_STEP_STATUSES = frozenset(
-    {StepStatus.SENT, StepStatus.DONE, StepStatus.SKIPPED, StepStatus.FAILED, StepStatus.NOT_SENT}
+    {
+        StepStatus.SENT,
+        StepStatus.DONE,
+        StepStatus.SKIPPED,
+        StepStatus.FAILED,
+        StepStatus.NOT_SENT,
+        StepStatus.POSSIBLY_SENT,
+    }
 )
 
 
 class EndReason(StrEnum):
     REPLIED = "REPLIED"  # the candidate wrote back
     NO_REPLY = "NO_REPLY"  # 30 days passed without a reply
+    # 30 days passed without a reply while a message waited for a channel that never came
+    # back (logged out, missing or failing): the recruiter has something to fix.
+    CHANNEL_UNAVAILABLE = "CHANNEL_UNAVAILABLE"
     CANCELLED = "CANCELLED"  # cancelled by the user or replaced by a new definition
     FAILED = "FAILED"  # an unexpected error ended it
+
+
+class WaitCause(StrEnum):
+    """Why a send waits for its channel."""
+
+    LOGGED_OUT = "LOGGED_OUT"  # the user got logged out of the channel (ERROR_CREDENTIALS)
+    NO_CHANNEL = "NO_CHANNEL"  # no channel of that type is connected
+    CHANNEL_ERROR = "CHANNEL_ERROR"  # the channel reports ERROR: retried on its own
+
+
+class ReplySource(StrEnum):
+    """How a reply reached the campaign."""
+
+    WEBHOOK = "webhook"  # the platform's reply webhook
+    PRE_SEND_CHECK = "pre-send check"  # found in the chats just before a send
+    REPLY_CHECK = "reply check"  # found by the periodic reply watcher (no webhook needed)
+    FINAL_CHECK = "final check"  # found by the last look before ending without a reply
+    SIGNAL = "signal"  # signalled directly (an operator or another system)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from campaigns.definition import ChannelType, MessageChannel
+from campaigns.status import WaitCause
 
 CHANNEL_LABELS: dict[MessageChannel, str] = {
     MessageChannel.LINKEDIN_MESSAGE: "LinkedIn message",
@@ -52,3 +53,17 @@ def logged_out_reason(channel_type: ChannelType) -> str:
 
 def missing_channel_reason(channel_type: ChannelType) -> str:
     return f"No {CHANNEL_TYPE_LABELS[channel_type]} channel connected — connect one"
+
+
+def channel_error_reason(channel_type: ChannelType) -> str:
+    return f"{CHANNEL_TYPE_LABELS[channel_type]} is failing on the platform — retrying"
+
+
+def never_restored_reason(channel_type: ChannelType, cause: WaitCause) -> str:
+    """Why a campaign that waited for its channel until the 30-day limit sent no more."""
+    label = CHANNEL_TYPE_LABELS[channel_type]
+    if cause is WaitCause.LOGGED_OUT:
+        return f"{label} stayed logged out until the 30-day limit"
+    if cause is WaitCause.NO_CHANNEL:
+        return f"no {label} channel was connected before the 30-day limit"
+    return f"{label} kept failing on the platform until the 30-day limit"

@@ -93,6 +93,30 @@ async def events_of(session: AsyncSession, campaign_id: str) -> Sequence[Campaig
     ).all()
 
 
+async def active_page(
+    session: AsyncSession, after_candidate_id: int | None, limit: int
+) -> Sequence[Row]:
+    """A page of active campaigns for the reply watcher, by candidate (one active campaign per
+    candidate, so the partial unique index serves the scan)."""
+    query = (
+        select(
+            Campaign.id,
+            Campaign.candidate_id,
+            Campaign.owner_user_id,
+            Campaign.workflow_id,
+            Campaign.run_id,
+            Campaign.started_at,
+        )
+        .where(Campaign.status.in_([s.value for s in ACTIVE_STATUSES]))
+        .where(Campaign.started_at.is_not(None))
+        .order_by(Campaign.candidate_id)
+        .limit(limit)
+    )
+    if after_candidate_id is not None:
+        query = query.where(Campaign.candidate_id > after_candidate_id)
+    return (await session.execute(query)).all()
+
+
 async def waiting_for_channel(
     session: AsyncSession, owner_user_id: int, channel_type: str
 ) -> Sequence[Campaign]:

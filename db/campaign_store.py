@@ -34,6 +34,8 @@ def _campaign_values(progress: CampaignProgress) -> dict[str, object]:
         "next_action_at": progress.next_action_at,
         "waiting_reason": progress.waiting_reason,
         "waiting_channel_type": _waiting_channel_type(progress),
+        "waiting_cause": progress.waiting_cause.value if progress.waiting_cause else None,
+        "end_detail": progress.end_detail,
         "last_error": (progress.last_error or None) and progress.last_error[:500],
         "last_action": progress.last_action,
         "last_action_at": progress.last_action_at,

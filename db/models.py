@@ -57,6 +57,8 @@ class Campaign(SQLModel, table=True):
     next_action_at: datetime | None = _utc()
     waiting_reason: str | None = Field(default=None, max_length=200)
     waiting_channel_type: str | None = Field(default=None, max_length=16)
+    waiting_cause: str | None = Field(default=None, max_length=16)  # campaigns.status.WaitCause
+    end_detail: str | None = Field(default=None, max_length=200)
     last_error: str | None = Field(default=None, max_length=500)
     last_action: str | None = Field(default=None, max_length=200)
     last_action_at: datetime | None = _utc()
@@ -107,9 +109,15 @@ class CampaignEventRow(SQLModel, table=True):
 
 
 class WebhookReceipt(SQLModel, table=True):
-    """Every webhook the platform sent us and what we did with it (signalled or ignored)."""
+    """Every webhook the platform sent us and what we did with it (signalled or ignored).
+
+    A reply webhook is recorded once per platform message: a repeated delivery finds its
+    receipt and changes nothing."""
 
     __tablename__ = "webhook_receipts"
+    __table_args__ = (
+        sa.Index("uq_webhook_receipts_message", "kind", "channel_id", "message_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     received_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
@@ -117,5 +125,6 @@ class WebhookReceipt(SQLModel, table=True):
     user_id: int | None = None
     candidate_id: int | None = None
     channel_id: int | None = None
+    message_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger()))
     outcome: str = Field(max_length=32)
     campaign_id: str | None = Field(default=None, max_length=36)

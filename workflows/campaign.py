@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from activities.recording import RecordingActivities
+    from activities.reply_checks import ReplyCheckActivities
     from activities.sending import SendingActivities
     from campaigns.contracts import (
         CampaignEvent,
@@ -25,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         CampaignProgress,
         ChannelRestored,
         EventKind,
+        FindReplyInput,
         RecordProgressInput,
         ReplyReceived,
         SendMessageInput,
@@ -34,18 +36,21 @@ with workflow.unsafe.imports_passed_through():
     )
     from campaigns.definition import (
         CAMPAIGN_LIFETIME,
+        CHANNEL_TYPE_OF,
         CampaignNode,
         ChannelType,
         DelayNode,
         MessageNode,
     )
-    from campaigns.status import CampaignStatus, EndReason, StepStatus
+    from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
     from campaigns.wording import (
         CHANNEL_LABELS,
         CHANNEL_TYPE_LABELS,
+        channel_error_reason,
         delay_summary,
         logged_out_reason,
         missing_channel_reason,
+        never_restored_reason,
         send_summary,
     )
     from workflows import policies
@@ -61,6 +66,25 @@ with workflow.unsafe.imports_passed_through():
 IN_FLIGHT_WHEN_ENDED = (
     "Was being sent when the campaign ended: it may have reached the candidate; nothing after it"
 )
+SENT_AS_IT_ENDED = "Posted just as the campaign ended: the candidate has it"
+STOPPED_BEFORE_POST = "Not sent: stopped before it was posted"
+
+# Campaigns started after this patch: replies must be sent at or after the campaign's start,
+# a last reply check before ending without a reply, sends that a stop can still prevent (and
+# that report what happened when it could not), channel-ERROR waits, recorded re-checks and
+# an end reason for a channel that never came back. Older campaigns keep the old behaviour.
+REPLIES_V2_PATCH = "replies-v2"
+
+_WAIT_CAUSES: dict[SendOutcomeKind, WaitCause] = {
+    SendOutcomeKind.CHANNEL_LOGGED_OUT: WaitCause.LOGGED_OUT,
+    SendOutcomeKind.NO_CHANNEL: WaitCause.NO_CHANNEL,
+    SendOutcomeKind.CHANNEL_ERROR: WaitCause.CHANNEL_ERROR,
+}
+_WAIT_REASONS: dict[WaitCause, Callable[[ChannelType], str]] = {
+    WaitCause.LOGGED_OUT: logged_out_reason,
+    WaitCause.NO_CHANNEL: missing_channel_reason,
+    WaitCause.CHANNEL_ERROR: channel_error_reason,
+}
 
 
 def _next_action_for(node: CampaignNode | None) -> str:
@@ -115,6 +139,10 @@ class CampaignWorkflow:
         self._steps = {step.node_id: step for step in self._progress.steps}
         self._definition_hash = campaign.definition.fingerprint()
         self._reply: ReplyReceived | None = None
+        # Replies count from the moment Temporal started the campaign (the API compares the
+        # platform's `sentAt` with the same instant).
+        self._replies_count_from = info.start_time
+        self._v2: bool | None = None
         self._cancelled = False
         self._restored: set[ChannelType] = set()
         self._unrecorded_events: list[CampaignEvent] = []
@@ -126,6 +154,7 @@ class CampaignWorkflow:
 
     @workflow.run
     async def run(self, campaign: CampaignInput) -> CampaignProgress:
+        self._is_v2()  # decided once, in the first activation, for the campaign's whole life
         self._event(EventKind.STARTED, steps=len(campaign.definition.nodes))
         try:
             await self._record()
@@ -140,18 +169,33 @@ class CampaignWorkflow:
 
     @workflow.signal
     def reply(self, reply: ReplyReceived) -> None:
-        """The candidate wrote back (webhook or pre-send check): halt at once."""
-        if self._reply is None and self._progress.ended_at is None:
-            self._reply = reply
-            self._progress.status = CampaignStatus.REPLIED
-            self._progress.end_reason = EndReason.REPLIED
-            self._last_action("Candidate replied")
+        """The candidate wrote back (webhook, reply check or pre-send check): halt at once."""
+        if self._reply is not None or self._progress.ended_at is not None:
+            return
+        if self._is_v2():
+            if reply.received_at is not None and reply.received_at < self._replies_count_from:
+                # Written before this campaign started: an earlier campaign's reply (a replayed
+                # webhook, or a late one). It must not stop this campaign.
+                workflow.logger.info("Reply ignored: sent before this campaign started")
+                return
             self._event(
                 EventKind.REPLY_RECEIVED,
                 channel_id=reply.channel_id,
                 message_id=reply.message_id,
-                source=reply.source,
+                source=reply.source.value,
+                sent_at=reply.received_at.isoformat() if reply.received_at else None,
             )
+        else:
+            self._event(
+                EventKind.REPLY_RECEIVED,
+                channel_id=reply.channel_id,
+                message_id=reply.message_id,
+                source=reply.source.value,
+            )
+        self._reply = reply
+        self._progress.status = CampaignStatus.REPLIED
+        self._progress.end_reason = EndReason.REPLIED
+        self._last_action("Candidate replied")
 
     @workflow.signal
     def channel_restored(self, restored: ChannelRestored) -> None:
@@ -199,25 +243,46 @@ class CampaignWorkflow:
         step.status, step.started_at = StepStatus.IN_PROGRESS, workflow.now()
         self._progress.current_node_id = node.id
         self._set_next_action(_next_action_for(node), workflow.now())
-        recheck = policies.CHANNEL_RECHECK_INITIAL
+        recheck: timedelta | None = None
+        last_cause: WaitCause | None = None
         while True:
             step.attempts += 1
             outcome = await self._attempt_send(node)
             if outcome is None:  # stopped by reply, cancel or the deadline
                 return
-            if outcome.kind in (SendOutcomeKind.CHANNEL_LOGGED_OUT, SendOutcomeKind.NO_CHANNEL):
-                if not await self._wait_for_channel(node, outcome, recheck):
+            cause = _WAIT_CAUSES.get(outcome.kind)
+            if cause is not None:
+                recheck = self._next_recheck(cause, last_cause, recheck)
+                last_cause = cause
+                if not await self._wait_for_channel(node, cause, recheck):
                     return
-                recheck = min(recheck * 2, policies.CHANNEL_RECHECK_MAXIMUM)
                 continue
             await self._apply_send_outcome(node, outcome)
             return
+
+    def _next_recheck(
+        self, cause: WaitCause, last_cause: WaitCause | None, previous: timedelta | None
+    ) -> timedelta:
+        """The backing-off interval of a channel wait; in v2 it starts over when the cause
+        changes (an ERROR outage heals on another timescale than a logout)."""
+        if cause is WaitCause.CHANNEL_ERROR:
+            initial, maximum = (
+                policies.CHANNEL_ERROR_RECHECK_INITIAL,
+                policies.CHANNEL_ERROR_RECHECK_MAXIMUM,
+            )
+        else:
+            initial, maximum = policies.CHANNEL_RECHECK_INITIAL, policies.CHANNEL_RECHECK_MAXIMUM
+        if previous is None or (self._is_v2() and cause is not last_cause):
+            return initial
+        return min(previous * 2, maximum)
 
     async def _attempt_send(self, node: MessageNode) -> SendOutcome | None:
         """Run the send activity; None if the campaign must stop before it finishes."""
         remaining = self._deadline - workflow.now()
         if remaining <= timedelta(0):
             return None
+        v2 = self._is_v2()
+        step = self._steps[node.id]
         request = SendMessageInput(
             campaign_id=self._campaign.campaign_id,
             owner_user_id=self._campaign.owner_user_id,
@@ -227,14 +292,24 @@ class CampaignWorkflow:
             channel=node.channel,
             subject=node.subject_line,
             body=node.message,
-            campaign_started_at=self._progress.started_at,
+            campaign_started_at=self._replies_count_from if v2 else self._progress.started_at,
             idempotency_key=f"{self._campaign.campaign_id}:{node.id}",
+            report_channel_errors=v2,
+            previous_attempts=step.attempts - 1 if v2 else 0,
         )
         send = workflow.start_activity_method(
             SendingActivities.send_message,
             request,
             schedule_to_close_timeout=remaining,
             start_to_close_timeout=policies.SEND_ATTEMPT_TIMEOUT,
+            # v2: a stop cancels the send through its heartbeat and waits to learn whether the
+            # message was posted; before, the send was abandoned.
+            heartbeat_timeout=policies.SEND_HEARTBEAT_TIMEOUT if v2 else None,
+            cancellation_type=(
+                workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+                if v2
+                else workflow.ActivityCancellationType.TRY_CANCEL
+            ),
             retry_policy=policies.send_retry_policy(node.channel_type, self._campaign.time_scale),
             summary=send_summary(node.channel, node.id),
         )
@@ -242,11 +317,18 @@ class CampaignWorkflow:
             await workflow.wait_condition(lambda: send.done() or self._should_stop())
         except asyncio.CancelledError:
             send.cancel()
-            raise
+            if not v2:
+                raise
+            # Cancelled from the API: settle the send below, then end like any other stop.
+            self._cancelled = True
         if not send.done():
-            # A reply or cancel arrived mid-send: abandon it; nothing after it is sent.
+            # A reply or cancel arrived mid-send: nothing after it is sent.
             send.cancel()
-            self._steps[node.id].detail = IN_FLIGHT_WHEN_ENDED
+            if v2:
+                await workflow.wait_condition(send.done)
+                await self._settle_stopped_send(node, send)
+            else:
+                step.detail = IN_FLIGHT_WHEN_ENDED
             return None
         try:
             return send.result()
@@ -256,17 +338,40 @@ class CampaignWorkflow:
             cause = error.cause or error
             return SendOutcome(kind=SendOutcomeKind.REJECTED, detail=str(cause)[:300])
 
+    async def _settle_stopped_send(
+        self, node: MessageNode, send: workflow.ActivityHandle[SendOutcome]
+    ) -> None:
+        """What a send the campaign stopped really did: not posted, posted, or unknown."""
+        step = self._steps[node.id]
+        try:
+            outcome = send.result()
+        except ActivityError as error:
+            if isinstance(error.cause, CancelledError):
+                step.detail = STOPPED_BEFORE_POST  # cancelled before its POST began
+                return
+            # The platform never confirmed a POST that had begun (or the worker died in it).
+            step.status, step.finished_at = StepStatus.POSSIBLY_SENT, workflow.now()
+            step.detail = IN_FLIGHT_WHEN_ENDED
+            self._event(EventKind.STEP_FAILED, node_id=node.id, reason="POSSIBLY_SENT")
+            return
+        if outcome.kind is SendOutcomeKind.SENT:
+            step.status, step.finished_at = StepStatus.SENT, workflow.now()
+            step.platform_channel_id = outcome.channel_id
+            step.platform_message_id = outcome.message_id
+            step.detail = SENT_AS_IT_ENDED
+            self._event(EventKind.MESSAGE_SENT, node_id=node.id, message_id=outcome.message_id)
+            return
+        if outcome.kind is SendOutcomeKind.REPLY_DETECTED and outcome.reply is not None:
+            self.reply(outcome.reply)  # a no-op if the campaign was already stopped
+        step.detail = STOPPED_BEFORE_POST
+
     async def _wait_for_channel(
-        self, node: MessageNode, outcome: SendOutcome, recheck: timedelta
+        self, node: MessageNode, cause: WaitCause, recheck: timedelta
     ) -> bool:
         """Wait for the channel to come back; False if the campaign must stop meanwhile."""
         step = self._steps[node.id]
         channel_type = node.channel_type
-        reason = (
-            logged_out_reason(channel_type)
-            if outcome.kind is SendOutcomeKind.CHANNEL_LOGGED_OUT
-            else missing_channel_reason(channel_type)
-        )
+        reason = _WAIT_REASONS[cause](channel_type)
         due = min(
             workflow.now() + policies.scaled(recheck, self._campaign.time_scale), self._deadline
         )
@@ -274,9 +379,25 @@ class CampaignWorkflow:
         step.status, step.detail, step.due_at = StepStatus.WAITING_FOR_CHANNEL, reason, due
         self._progress.waiting_reason = reason
         self._set_next_action(f"Re-check {CHANNEL_TYPE_LABELS[channel_type]} channel", due)
+        if self._is_v2():
+            step.wait_cause = cause
+            self._progress.waiting_channel_type = channel_type
+            self._progress.waiting_cause = cause
         if first_wait:
             self._set_status(CampaignStatus.WAITING_FOR_CHANNEL)
-            self._event(EventKind.CHANNEL_WAITING, node_id=node.id, reason=reason)
+            self._event(
+                EventKind.CHANNEL_WAITING, node_id=node.id, reason=reason, cause=cause.value
+            )
+            await self._record()
+        elif self._is_v2():
+            # Every re-check is shown: its attempt and when the next one comes.
+            self._event(
+                EventKind.CHANNEL_RECHECKED,
+                node_id=node.id,
+                cause=cause.value,
+                attempts=step.attempts,
+                next_check_at=due.isoformat(),
+            )
             await self._record()
         # A restore signalled while the send or the recording ran is kept: it wakes us at once.
         await self._wait_until(
@@ -292,12 +413,14 @@ class CampaignWorkflow:
         if self._progress.status is CampaignStatus.WAITING_FOR_CHANNEL:
             self._set_status(CampaignStatus.RUNNING)
             self._progress.waiting_reason = None
+            self._progress.waiting_channel_type = self._progress.waiting_cause = None
+            step.wait_cause = None
             self._event(EventKind.CHANNEL_RESTORED, node_id=node.id)
         now = workflow.now()
         step.due_at = None
         if outcome.kind is SendOutcomeKind.REPLY_DETECTED:
             # The pre-send check found a reply the webhook did not deliver: nothing was sent.
-            self.reply(outcome.reply or ReplyReceived(source="pre-send check"))
+            self.reply(outcome.reply or ReplyReceived(source=ReplySource.PRE_SEND_CHECK))
             return
         step.finished_at = now
         step.platform_channel_id = outcome.channel_id
@@ -325,19 +448,70 @@ class CampaignWorkflow:
         await self._record()
         await self._sleep_until(self._deadline, "Wait for a reply until the 30-day limit")
 
+    async def _final_reply_check(self) -> None:
+        """One last look at the chats before ending as NO_REPLY: a reply whose webhook was
+        lost since the watcher's last sweep still ends the campaign as REPLIED."""
+        time_scale = self._campaign.time_scale
+        try:
+            found = await workflow.execute_activity_method(
+                ReplyCheckActivities.find_reply,
+                FindReplyInput(
+                    owner_user_id=self._campaign.owner_user_id,
+                    candidate_id=self._campaign.candidate_id,
+                    since=self._replies_count_from,
+                    until=self._deadline,
+                    source=ReplySource.FINAL_CHECK,
+                ),
+                start_to_close_timeout=policies.FINAL_REPLY_CHECK_TIMEOUT,
+                schedule_to_close_timeout=policies.scaled_at_least(
+                    policies.FINAL_REPLY_CHECK_LIMIT, time_scale, timedelta(minutes=1)
+                ),
+                retry_policy=policies.final_reply_check_retry(time_scale),
+                summary="Last reply check before ending without a reply",
+            )
+        except ActivityError:
+            workflow.logger.warning("The final reply check could not read the chats")
+            self._progress.last_error = (
+                "The last reply check before the end could not read the chats"
+            )
+            return
+        if found.reply is not None:
+            self.reply(found.reply)
+
     async def _finish(self) -> None:
+        v2 = self._is_v2()
+        if v2 and self._reply is None and not self._cancelled:
+            await self._final_reply_check()
         now = workflow.now()
+        blocked = next(
+            (s for s in self._progress.steps if s.status is StepStatus.WAITING_FOR_CHANNEL), None
+        )
         if self._reply is not None:
             status, reason, why = CampaignStatus.REPLIED, EndReason.REPLIED, "the candidate replied"
         elif self._cancelled:
             status, reason, why = CampaignStatus.CANCELLED, EndReason.CANCELLED, "cancelled"
+        elif v2 and blocked is not None and blocked.wait_cause is not None and blocked.channel:
+            # 30 days passed while a message waited for its channel: say which and why.
+            status, reason, why = (
+                CampaignStatus.COMPLETED,
+                EndReason.CHANNEL_UNAVAILABLE,
+                "30-day limit",
+            )
+            self._progress.end_detail = never_restored_reason(
+                CHANNEL_TYPE_OF[blocked.channel], blocked.wait_cause
+            )
+            blocked.detail = f"Not sent: {self._progress.end_detail}"
         else:
             status, reason, why = CampaignStatus.COMPLETED, EndReason.NO_REPLY, "30-day limit"
+        kept = (IN_FLIGHT_WHEN_ENDED, STOPPED_BEFORE_POST, SENT_AS_IT_ENDED)
         for step in self._progress.steps:
             if not step.status.is_finished:
-                step.status, step.due_at = StepStatus.NOT_SENT, None
-                if step.detail != IN_FLIGHT_WHEN_ENDED:
+                step.status, step.due_at, step.wait_cause = StepStatus.NOT_SENT, None, None
+                if step.detail not in kept and not (
+                    v2 and step is blocked and reason is EndReason.CHANNEL_UNAVAILABLE
+                ):
                     step.detail = f"Not sent: campaign ended ({why})"
+        self._progress.waiting_channel_type = self._progress.waiting_cause = None
         self._progress.end_reason = reason
         # A campaign that ran out of time ended at its deadline, not when the timer was seen.
         self._progress.ended_at = self._deadline if status is CampaignStatus.COMPLETED else now
@@ -349,6 +523,11 @@ class CampaignWorkflow:
         await self._record(final=True)
 
     # --- helpers -------------------------------------------------------------------------------
+
+    def _is_v2(self) -> bool:
+        if self._v2 is None:
+            self._v2 = workflow.patched(REPLIES_V2_PATCH)
+        return self._v2
 
     def _should_stop(self) -> bool:
         return self._reply is not None or self._cancelled or workflow.now() >= self._deadline

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from api.schemas import CampaignView, RoleCampaignRow, StepView
+from api.schemas import CampaignView, EventView, RoleCampaignRow, StepView
 from campaigns.definition import CHANNEL_TYPE_OF, ChannelType, MessageChannel
 from campaigns.status import ACTIVE_STATUSES, CampaignStatus, EndReason, StepStatus
 from campaigns.wording import CHANNEL_LABELS, CHANNEL_TYPE_LABELS, human_duration
@@ -138,16 +138,21 @@ class Moment:
 
 @dataclass
 class TimelineStep:
-    number: int
-    kind: str  # "message" or "delay"
+    """One entry of the campaign's timeline: a step, a channel wait, or the reply."""
+
+    number: int | None  # the step's number; None for a channel wait or the reply
+    kind: str  # "message", "delay", "channel" or "reply"
     title: str
-    badge: Badge
+    badge: Badge | None
     tone: str
     family: str | None = None  # "email" / "linkedin": which icon
     subject: str | None = None
     message: str | None = None
     reason: str | None = None
     moments: list[Moment] = field(default_factory=list)
+    # When it happened, for the true time order; None for what has not happened (yet).
+    at: datetime | None = None
+    order: float = 0.0  # among entries of the same moment
 
 
 _MESSAGE_BADGES: dict[str, Badge] = {
@@ -158,6 +163,7 @@ _MESSAGE_BADGES: dict[str, Badge] = {
     StepStatus.SKIPPED: Badge("Skipped", "skipped"),
     StepStatus.FAILED: Badge("Failed", "failed"),
     StepStatus.NOT_SENT: Badge("Not sent", "not-sent"),
+    StepStatus.POSSIBLY_SENT: Badge("May have been sent", "skipped"),
 }
 _DELAY_BADGES: dict[str, Badge] = {
     StepStatus.PENDING: Badge("Not started", "pending"),
@@ -171,6 +177,7 @@ _SEGMENT_TONES: dict[str, str] = {
     StepStatus.DONE: "done",
     StepStatus.FAILED: "failed",
     StepStatus.NOT_SENT: "not-sent",
+    StepStatus.POSSIBLY_SENT: "skipped",
     StepStatus.IN_PROGRESS: "current",
     StepStatus.WAITING_FOR_CHANNEL: "blocked",
     StepStatus.PENDING: "pending",
@@ -218,7 +225,10 @@ def _message_step(step: StepView, number: int) -> TimelineStep:
         moments.append(Moment("Checks the channel again", step.dueAt, "relative"))
     elif step.status == StepStatus.IN_PROGRESS and step.startedAt:
         moments.append(Moment("Trying since", step.startedAt))
-    elif step.status in (StepStatus.SKIPPED, StepStatus.FAILED) and step.finishedAt:
+    elif (
+        step.status in (StepStatus.SKIPPED, StepStatus.FAILED, StepStatus.POSSIBLY_SENT)
+        and step.finishedAt
+    ):
         moments.append(Moment(badge.label, step.finishedAt))
     reason = _reason(step.detail, badge)
     if step.attempts > 1 and step.status != StepStatus.SENT:
@@ -234,7 +244,23 @@ def _message_step(step: StepView, number: int) -> TimelineStep:
         message=step.message,
         reason=reason,
         moments=moments,
+        at=_happened_at(step),
+        order=step.position,
     )
+
+
+def _happened_at(step: StepView) -> datetime | None:
+    """Where a step stands in time: when it finished, or when it began if still under way."""
+    if step.status in (
+        StepStatus.SENT,
+        StepStatus.SKIPPED,
+        StepStatus.FAILED,
+        StepStatus.POSSIBLY_SENT,
+    ):
+        return step.finishedAt or step.startedAt
+    if step.status in (StepStatus.DONE, StepStatus.IN_PROGRESS, StepStatus.WAITING_FOR_CHANNEL):
+        return step.startedAt
+    return None
 
 
 def _delay_step(step: StepView, number: int) -> TimelineStep:
@@ -253,14 +279,102 @@ def _delay_step(step: StepView, number: int) -> TimelineStep:
         tone=_SEGMENT_TONES.get(step.status, "pending"),
         reason=None if step.status == StepStatus.NOT_SENT else _reason(step.detail, badge),
         moments=moments,
+        at=_happened_at(step),
+        order=step.position,
+    )
+
+
+_CHANNEL_EVENTS = ("CHANNEL_WAITING", "CHANNEL_RECHECKED", "CHANNEL_RESTORED")
+
+
+def _channel_entry(event: EventView, view: CampaignView) -> TimelineStep:
+    """A channel wait, re-check or restore, as an entry of its own."""
+    step = next((s for s in view.steps if s.nodeId == event.nodeId), None)
+    family = channel_family(step.channel if step else None)
+    label = CHANNEL_TYPE_LABELS[ChannelType(family.upper())] if family else "The channel"
+    moments = [Moment("", event.at, "absolute")]
+    if event.kind == "CHANNEL_WAITING":
+        title, tone = f"Waiting for {label}", "blocked"
+        reason = str(event.data.get("reason") or "") or None
+    elif event.kind == "CHANNEL_RECHECKED":
+        title, tone = f"Checked {label} again: still not usable", "blocked"
+        reason = f"Attempt {event.data.get('attempts')}" if event.data.get("attempts") else None
+        next_check = event.data.get("next_check_at")
+        if isinstance(next_check, str):
+            moments.append(Moment("next check", datetime.fromisoformat(next_check), "both"))
+    else:
+        title, tone, reason = f"{label} is usable again", "done", None
+    position = step.position if step else 0
+    return TimelineStep(
+        number=None,
+        kind="channel",
+        title=title,
+        badge=None,
+        tone=tone,
+        family=family,
+        reason=reason,
+        moments=moments,
+        at=event.at,
+        order=position + 0.5,
+    )
+
+
+_REPLY_SOURCES: dict[str, str] = {
+    "pre-send check": "found in the chat just before the next message would have gone out",
+    "reply check": "found by the periodic reply check (no webhook arrived)",
+    "final check": "found by the last reply check before the campaign would have ended",
+}
+
+
+def _reply_entry(view: CampaignView) -> TimelineStep | None:
+    reply = view.reply
+    if reply is None:
+        return None
+    family = reply.channelType.lower() if reply.channelType else None
+    if family is None:
+        family = next(
+            (
+                channel_family(s.channel)
+                for s in view.steps
+                if reply.channelId and s.platformChannelId == reply.channelId
+            ),
+            None,
+        )
+    channel = CHANNEL_TYPE_LABELS[ChannelType(family.upper())] if family else None
+    moments = [Moment("Sent", reply.sentAt)]
+    note = _REPLY_SOURCES.get(reply.source or "")
+    if note or reply.noticedAt - reply.sentAt > timedelta(minutes=1):
+        moments.append(Moment("noticed", reply.noticedAt))
+    return TimelineStep(
+        number=None,
+        kind="reply",
+        title="Candidate replied" + (f" on {channel}" if channel else ""),
+        badge=STATUS_BADGES[CampaignStatus.REPLIED],
+        tone="reply",
+        family=family,
+        subject=reply.subject,
+        message=reply.body,
+        reason=note[:1].upper() + note[1:] if note else None,
+        moments=moments,
+        at=reply.sentAt,
+        order=float("inf"),
     )
 
 
 def timeline(view: CampaignView) -> list[TimelineStep]:
-    return [
+    """What happened in true time order (steps, channel waits, the reply), then the steps that
+    did not happen (yet) in the definition's order."""
+    steps = [
         _message_step(step, number) if step.type == "message" else _delay_step(step, number)
         for number, step in enumerate(sorted(view.steps, key=lambda s: s.position), start=1)
     ]
+    happened: list[TimelineStep] = [s for s in steps if s.at is not None]
+    happened += [_channel_entry(e, view) for e in view.events if e.kind in _CHANNEL_EVENTS]
+    reply = _reply_entry(view)
+    if reply is not None:
+        happened.append(reply)
+    happened.sort(key=lambda entry: (entry.at, entry.order))
+    return happened + [s for s in steps if s.at is None]
 
 
 def step_progress(view: CampaignView) -> Progress:
@@ -278,37 +392,10 @@ def step_progress(view: CampaignView) -> Progress:
     )
 
 
-@dataclass(frozen=True)
-class ReplyLine:
-    at: datetime
-    channel: str | None
-    note: str | None
-
-
-def reply_line(view: CampaignView) -> ReplyLine | None:
-    reply = view.reply
-    if reply is None:
-        return None
-    family = next(
-        (
-            channel_family(s.channel)
-            for s in view.steps
-            if reply.channelId and s.platformChannelId == reply.channelId
-        ),
-        None,
-    )
-    channel = CHANNEL_TYPE_LABELS[ChannelType(family.upper())] if family else None
-    note = (
-        "Found in the chat just before the next message would have gone out"
-        if reply.source == "pre-send check"
-        else None
-    )
-    return ReplyLine(reply.receivedAt, channel, note)
-
-
 _END_SENTENCES: dict[str, str] = {
     EndReason.REPLIED: "The candidate replied, so no more messages are sent.",
     EndReason.NO_REPLY: "30 days passed without a reply.",
+    EndReason.CHANNEL_UNAVAILABLE: "30 days passed without a reply.",
     EndReason.CANCELLED: "Cancelled; no more messages are sent.",
     EndReason.FAILED: "The campaign failed.",
 }
@@ -320,4 +407,10 @@ def end_sentence(view: CampaignView) -> str | None:
     sentence = _END_SENTENCES.get(view.endReason or "", "The campaign ended.")
     if view.endReason == EndReason.FAILED and view.lastError:
         sentence = f"The campaign failed: {view.lastError}"
+    elif view.endReason == EndReason.CHANNEL_UNAVAILABLE and view.endDetail:
+        unsent = sum(1 for s in view.steps if s.type == "message" and s.status == "NOT_SENT")
+        sentence = (
+            f"30 days passed without a reply; {view.endDetail}, so {unsent} "
+            f"message{'s' if unsent != 1 else ''} never went out."
+        )
     return sentence

@@ -350,7 +350,6 @@ def _campaign_context(role_id: int, candidate_id: int, view: CampaignView | None
         "active": view is not None and presenters.is_active(view.status),
         "timeline": presenters.timeline(view) if view else [],
         "progress": presenters.step_progress(view) if view else None,
-        "reply": presenters.reply_line(view) if view else None,
         "end": presenters.end_sentence(view) if view else None,
     }
 

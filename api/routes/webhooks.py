@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Header, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from temporalio.service import RPCError
 
 from api.campaign_service import CampaignService
@@ -17,31 +17,37 @@ from api.schemas import WebhookAck
 from api.webhook_signature import BadSignature, verify
 from campaigns.contracts import ChannelRestored, ReplyReceived
 from campaigns.definition import ChannelType
-from db import campaign_queries
-from db.models import WebhookReceipt
+from campaigns.status import ReplySource
+from db import campaign_queries, webhook_store
 from workflows.campaign import CampaignWorkflow
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
+# Ids are bounded like the columns they are stored in: a bad id is a 422 before anything acts.
+PlatformId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+MessageId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class ReplyWebhook(BaseModel):
-    candidateId: int
-    channelId: int
-    userId: int
-    messageId: int
-    sentAt: datetime | None = None
+    candidateId: PlatformId
+    channelId: PlatformId
+    userId: PlatformId
+    messageId: MessageId
+    # When the candidate sent it; a reply counts only for a campaign started at or before it.
+    sentAt: AwareDatetime | None = None
 
 
 WebhookT = TypeVar("WebhookT", bound=BaseModel)
 
 
 class ChannelWebhook(BaseModel):
-    channelId: int
-    userId: int
+    channelId: PlatformId
+    userId: PlatformId
     type: ChannelType
     status: Literal["OK", "ERROR", "ERROR_CREDENTIALS"]
-    changedAt: datetime | None = None
+    changedAt: AwareDatetime | None = None
 
 
 async def _verified_body(
@@ -72,12 +78,6 @@ async def _verified_body(
         raise ApiError(422, "INVALID_REQUEST", "Invalid webhook payload", details) from None
 
 
-async def _receipt(services: ServicesDep, **values: object) -> None:
-    async with services.sessions() as session:
-        session.add(WebhookReceipt(received_at=datetime.now(UTC), **values))
-        await session.commit()
-
-
 @router.post("/reply", response_model=WebhookAck, responses=responses(401, 422, 503))
 async def candidate_replied(
     request: Request,
@@ -85,36 +85,59 @@ async def candidate_replied(
     x_signature_timestamp: str | None = Header(default=None),
     x_signature: str | None = Header(default=None),
 ) -> WebhookAck:
-    """The candidate wrote to the user: halt the candidate's running campaign at once."""
+    """The candidate wrote to the user: halt the candidate's running campaign at once.
+
+    Acted on once per platform message: a repeated delivery answers `DUPLICATE` and changes
+    nothing. A message sent before the running campaign started belongs to an earlier one."""
     body = await _verified_body(request, services, ReplyWebhook, x_signature_timestamp, x_signature)
-    running = await CampaignService(services).running_campaign(body.candidateId)
-    if running is not None and running.owner_user_id == body.userId:
-        try:
-            await running.handle.signal(
-                CampaignWorkflow.reply,
-                ReplyReceived(
-                    channel_id=body.channelId,
-                    message_id=body.messageId,
-                    received_at=body.sentAt,
-                    source="webhook",
-                ),
-            )
-        except RPCError as error:
-            raise temporal_unavailable() from error
-        ack = WebhookAck(outcome="SIGNALLED", campaignId=running.campaign_id)
-    else:
-        logger.info("Reply webhook for candidate %s ignored: no running campaign", body.candidateId)
-        ack = WebhookAck(outcome="IGNORED_NO_RUNNING_CAMPAIGN")
-    await _receipt(
-        services,
-        kind="reply",
-        user_id=body.userId,
-        candidate_id=body.candidateId,
-        channel_id=body.channelId,
-        outcome=ack.outcome,
-        campaign_id=ack.campaignId,
-    )
+    now = datetime.now(UTC)
+    async with services.sessions() as session:
+        claim = await webhook_store.claim_reply(
+            session,
+            user_id=body.userId,
+            candidate_id=body.candidateId,
+            channel_id=body.channelId,
+            message_id=body.messageId,
+            now=now,
+        )
+    if not claim.first and claim.outcome != webhook_store.RECEIVED:
+        return WebhookAck(outcome="DUPLICATE", campaignId=claim.campaign_id)
+    ack = await _signal_reply(services, body, received_at=now)
+    async with services.sessions() as session:
+        await webhook_store.finish(
+            session, claim.receipt_id, outcome=ack.outcome, campaign_id=ack.campaignId
+        )
     return ack
+
+
+async def _signal_reply(
+    services: ServicesDep, body: ReplyWebhook, received_at: datetime
+) -> WebhookAck:
+    running = await CampaignService(services).running_campaign(body.candidateId)
+    if running is None or running.owner_user_id != body.userId:
+        logger.info("Reply webhook for candidate %s ignored: no running campaign", body.candidateId)
+        return WebhookAck(outcome="IGNORED_NO_RUNNING_CAMPAIGN")
+    sent_at = body.sentAt or received_at
+    if running.started_at is not None and sent_at < running.started_at:
+        logger.info(
+            "Reply webhook for candidate %s ignored: sent before campaign %s started",
+            body.candidateId,
+            running.campaign_id,
+        )
+        return WebhookAck(outcome="IGNORED_BEFORE_CAMPAIGN_START", campaignId=running.campaign_id)
+    try:
+        await running.handle.signal(
+            CampaignWorkflow.reply,
+            ReplyReceived(
+                channel_id=body.channelId,
+                message_id=body.messageId,
+                received_at=sent_at,
+                source=ReplySource.WEBHOOK,
+            ),
+        )
+    except RPCError as error:
+        raise temporal_unavailable() from error
+    return WebhookAck(outcome="SIGNALLED", campaignId=running.campaign_id)
 
 
 @router.post("/channel", response_model=list[WebhookAck], responses=responses(401, 422, 503))
@@ -148,11 +171,13 @@ async def channel_changed(
                 # Ended meanwhile, or Temporal is down: the workflow re-checks on its own.
                 acks.append(WebhookAck(outcome="NOT_SIGNALLED", campaignId=campaign.id))
     signalled = sum(ack.outcome == "SIGNALLED" for ack in acks)
-    await _receipt(
-        services,
-        kind="channel",
-        user_id=body.userId,
-        channel_id=body.channelId,
-        outcome=f"SIGNALLED_{signalled}" if body.status == "OK" else f"NOTED_{body.status}",
-    )
+    async with services.sessions() as session:
+        await webhook_store.record(
+            session,
+            received_at=datetime.now(UTC),
+            kind="channel",
+            user_id=body.userId,
+            channel_id=body.channelId,
+            outcome=f"SIGNALLED_{signalled}" if body.status == "OK" else f"NOTED_{body.status}",
+        )
     return acks

@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 
 from campaigns.contracts import CampaignProgress, ChannelRestored, ReplyReceived
 from campaigns.definition import ChannelType
-from campaigns.status import CampaignStatus, EndReason, StepStatus
+from campaigns.status import CampaignStatus, EndReason, StepStatus, WaitCause
 from db.engine import SessionFactory
 from db.models import Campaign, CampaignEventRow, CampaignStep
 from recruiting_platform import OnBehalfOf, PlatformClient, PostMessageBody
@@ -32,7 +32,7 @@ from tests.support.campaigns import (
     start_campaign,
 )
 from worker import build_worker
-from workflows.campaign import IN_FLIGHT_WHEN_ENDED, CampaignWorkflow
+from workflows.campaign import SENT_AS_IT_ENDED, CampaignWorkflow
 
 THIRTY_DAYS = timedelta(days=30)
 
@@ -155,7 +155,7 @@ async def test_reply_during_final_monitoring_ends_campaign_before_30_days(
     assert len(await sent_messages(simulator, MILAN)) == 1
 
 
-async def test_reply_while_a_send_is_in_flight_stops_everything_after_it(
+async def test_reply_during_a_slow_post_finishes_it_and_marks_the_step_sent(
     own_temporal_env: WorkflowEnvironment,
     task_queue: str,
     platform: PlatformClient,
@@ -175,11 +175,14 @@ async def test_reply_while_a_send_is_in_flight_stops_everything_after_it(
 
     assert progress.status is CampaignStatus.REPLIED
     assert progress.ended_at - progress.started_at < timedelta(minutes=1)
-    # Node 1 was in flight and lands (the platform had it); nothing after it is ever sent.
-    await eventually(lambda: _has_sent(simulator, 1))
-    assert [m["subject"] for m in await sent_messages(simulator, MILAN)] == [None]
+    # Node 1's POST had begun: it is finished, not abandoned, and the step says it was sent;
+    # nothing after it is ever sent.
+    sent = await sent_messages(simulator, MILAN)
+    assert [m["subject"] for m in sent] == [None]
+    assert step(progress, 1).status is StepStatus.SENT
+    assert step(progress, 1).platform_message_id == sent[0]["id"]
+    assert step(progress, 1).detail == SENT_AS_IT_ENDED
     assert all(step(progress, n).status is StepStatus.NOT_SENT for n in (2, 4, 6))
-    assert step(progress, 1).detail == IN_FLIGHT_WHEN_ENDED
 
 
 async def test_reply_missed_by_webhook_is_caught_by_pre_send_check(
@@ -243,7 +246,7 @@ async def test_platform_errors_and_rate_limits_are_retried_and_each_step_sent_on
     assert len({m["idempotencyKey"] for m in sent}) == 4
 
 
-async def test_channel_status_error_is_retried_until_the_channel_recovers(
+async def test_channel_in_error_is_shown_as_a_wait_and_rechecked_until_it_recovers(
     temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
 ) -> None:
     channel = ANDREAS["linkedin_channel"]
@@ -251,7 +254,13 @@ async def test_channel_status_error_is_retried_until_the_channel_recovers(
     handle = await start_campaign(
         temporal_env.client, campaign_input(ONE_MESSAGE, time_scale=100), worker.task_queue
     )
-    await eventually(lambda: _send_attempts_at_least(handle, 2))
+    waiting = await eventually(lambda: _status_is(handle, CampaignStatus.WAITING_FOR_CHANNEL))
+    assert waiting.waiting_cause is WaitCause.CHANNEL_ERROR
+    assert waiting.waiting_channel_type is ChannelType.LINKEDIN
+    assert waiting.waiting_reason == "LinkedIn is failing on the platform — retrying"
+    assert step(waiting, 1).status is StepStatus.WAITING_FOR_CHANNEL
+    # Re-checked on its own (no signal), each re-check counted.
+    await eventually(lambda: _step_attempts_at_least(handle, 1, 3))
     assert await sent_messages(simulator, MILAN) == []
 
     await _set_channel_status(simulator, channel, "OK")
@@ -336,7 +345,7 @@ async def test_logged_out_channel_is_rechecked_without_a_signal(
     assert [s.status for s in progress.steps] == [StepStatus.SENT, StepStatus.DONE, StepStatus.SENT]
 
 
-async def test_deadline_and_replies_still_apply_while_waiting_for_a_channel(
+async def test_deadline_applies_while_waiting_and_the_end_says_the_channel_never_came_back(
     temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
 ) -> None:
     await sim_post(
@@ -352,9 +361,14 @@ async def test_deadline_and_replies_still_apply_while_waiting_for_a_channel(
     progress = await handle.result()
 
     assert progress.status is CampaignStatus.COMPLETED
-    assert progress.end_reason is EndReason.NO_REPLY
+    assert progress.end_reason is EndReason.CHANNEL_UNAVAILABLE
+    assert progress.end_detail == "LinkedIn stayed logged out until the 30-day limit"
     assert progress.ended_at - progress.started_at == THIRTY_DAYS
     assert step(progress, 1).status is StepStatus.NOT_SENT
+    assert step(progress, 1).detail == (
+        "Not sent: LinkedIn stayed logged out until the 30-day limit"
+    )
+    assert progress.waiting_cause is None and progress.waiting_reason is None
     assert await sent_messages(simulator, MILAN) == []
 
 
@@ -584,10 +598,9 @@ async def _set_channel_status(simulator: str, channel_id: int, status: str) -> N
     )
 
 
-async def _send_attempts_at_least(handle, attempts: int) -> bool:  # noqa: ANN001
-    description = await handle.describe()
-    pending = description.raw_description.pending_activities
-    return bool(pending) and pending[0].attempt >= attempts
+async def _step_attempts_at_least(handle, node_id: int, attempts: int) -> bool:  # noqa: ANN001
+    progress: CampaignProgress = await handle.query(CampaignWorkflow.progress)
+    return step(progress, node_id).attempts >= attempts
 
 
 async def _step_status_is(handle, node_id: int, status: StepStatus):  # noqa: ANN001, ANN202
