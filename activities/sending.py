@@ -53,13 +53,14 @@ _MISSING_CONTACT = {
 
 
 @contextlib.asynccontextmanager
-async def heartbeating() -> AsyncIterator[None]:
-    """Heartbeat in the background until the block ends: a cancellation requested by the
-    workflow arrives in a heartbeat's answer."""
+async def heartbeating(phase: list[str]) -> AsyncIterator[None]:
+    """Heartbeat `phase[0]` ("checking", then "posting") in the background until the block
+    ends: a cancellation requested by the workflow arrives in a heartbeat's answer, and an
+    operator sees in the Web UI whether a send had reached its POST."""
 
     async def beat() -> None:
         while True:
-            activity.heartbeat()
+            activity.heartbeat(phase[0])
             await asyncio.sleep(HEARTBEAT_EVERY_SECONDS)
 
     task = asyncio.create_task(beat())
@@ -77,9 +78,10 @@ class SendingActivities:
 
     @activity.defn(name="send_message")
     async def send_message(self, request: SendMessageInput) -> SendOutcome:
+        phase = ["checking"]
         try:
-            async with heartbeating():
-                return await self._send(request)
+            async with heartbeating(phase):
+                return await self._send(request, phase)
         except RateLimited as error:
             delay = timedelta(seconds=error.retry_after_seconds or 0) or None
             raise ApplicationError(
@@ -109,7 +111,7 @@ class SendingActivities:
             )
             raise
 
-    async def _send(self, request: SendMessageInput) -> SendOutcome:
+    async def _send(self, request: SendMessageInput, phase: list[str]) -> SendOutcome:
         owner = OnBehalfOf(request.owner_user_id)
         channels = await self._platform.list_channels(owner)
         wanted = CHANNEL_TYPE_OF[request.channel].value
@@ -161,6 +163,8 @@ class SendingActivities:
 
         # From here on a stop no longer prevents the message: the POST is finished (shielded
         # from cancellation) so that the campaign knows whether the candidate got it.
+        phase[0] = "posting"
+        activity.heartbeat(phase[0])
         post = asyncio.ensure_future(
             self._platform.post_message(
                 owner,

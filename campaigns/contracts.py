@@ -103,6 +103,7 @@ class CampaignProgress(BaseModel):
     last_error: str | None = None
     last_action: str | None = None
     last_action_at: datetime | None = None
+    reply: ReplyReceived | None = None  # the reply that ended it: ids, time and source
     steps: list[StepProgress]
 
     @property

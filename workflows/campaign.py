@@ -192,7 +192,7 @@ class CampaignWorkflow:
                 message_id=reply.message_id,
                 source=reply.source.value,
             )
-        self._reply = reply
+        self._reply = self._progress.reply = reply
         self._progress.status = CampaignStatus.REPLIED
         self._progress.end_reason = EndReason.REPLIED
         self._last_action("Candidate replied")

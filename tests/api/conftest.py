@@ -1,4 +1,8 @@
-"""The real API app over HTTP, with a worker, the simulator and a database of each kind."""
+"""The real API app over HTTP, with a worker, the simulator and a database of each kind.
+
+The API tests run on the Temporal dev server: its clock is the wall clock, like the
+simulator's (the reply webhooks' `sentAt` is compared with the campaign's start), and it is a
+real server (the time-skipping one refuses a cancel that races an activity's completion)."""
 
 from __future__ import annotations
 
@@ -95,14 +99,14 @@ async def api_stack_on(
 
 @pytest.fixture
 async def api(
-    temporal_env: WorkflowEnvironment,
+    dev_temporal_env: WorkflowEnvironment,
     database_url: str,
     sessions: SessionFactory,
     simulator: str,
     task_queue: str,
 ) -> AsyncIterator[ApiStack]:
     async with api_stack_on(
-        temporal_env.client, database_url, simulator, task_queue, sessions
+        dev_temporal_env.client, database_url, simulator, task_queue, sessions
     ) as stack:
         yield stack
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
-from temporalio.testing import WorkflowEnvironment
 
 from db.models import Campaign
 from tests.api.conftest import ApiStack
@@ -318,7 +317,7 @@ async def test_reply_webhook_for_another_users_candidate_campaign_is_ignored(
 
 
 async def test_channel_webhook_resumes_campaigns_waiting_for_that_channel(
-    api: ApiStack, temporal_env: WorkflowEnvironment
+    api: ApiStack,
 ) -> None:
     linkedin = ANDREAS["linkedin_channel"]
     await sim_post(

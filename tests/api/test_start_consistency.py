@@ -61,7 +61,7 @@ async def temporal_down() -> AsyncIterator[Client]:
 
 
 async def test_temporal_unreachable_answers_503_and_writes_nothing(
-    temporal_env: WorkflowEnvironment,
+    dev_temporal_env: WorkflowEnvironment,
     temporal_down: Client,
     database_url: str,
     sessions: SessionFactory,
@@ -71,7 +71,7 @@ async def test_temporal_unreachable_answers_503_and_writes_nothing(
     before = await _count(sessions)
     async with (
         api_stack_on(
-            temporal_env.client,
+            dev_temporal_env.client,
             database_url,
             simulator,
             task_queue,
@@ -90,7 +90,7 @@ async def test_temporal_unreachable_answers_503_and_writes_nothing(
 
 
 async def test_database_down_at_start_still_lists_the_campaign_once_the_workflow_records_it(
-    temporal_env: WorkflowEnvironment,
+    dev_temporal_env: WorkflowEnvironment,
     database_url: str,
     sessions: SessionFactory,
     simulator: str,
@@ -99,7 +99,7 @@ async def test_database_down_at_start_still_lists_the_campaign_once_the_workflow
     unreachable = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere"
     async with (
         api_stack_on(
-            temporal_env.client,
+            dev_temporal_env.client,
             database_url,
             simulator,
             task_queue,

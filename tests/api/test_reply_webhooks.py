@@ -1,0 +1,163 @@
+"""A reply belongs to one campaign, once, and is shown as it happened: over real HTTP, with the
+simulator's signed webhooks, the dev server, a worker and both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from db.models import WebhookReceipt
+from tests.api.conftest import ApiStack, signed
+from tests.support.campaigns import ANDREAS, MILAN, ROLE_SWE, eventually, sim_post
+
+CAMPAIGN = f"/role/{ROLE_SWE}/candidate/{MILAN}/campaign"
+EMAIL = ANDREAS["email_channel"]
+ONE_EMAIL = {
+    "nodes": [
+        {"id": 1, "type": "message", "channel": "EMAIL", "subject_line": "Hi", "message": "Hello"}
+    ]
+}
+OTHER_EMAIL = {
+    "nodes": [
+        {"id": 1, "type": "message", "channel": "EMAIL", "subject_line": "Hi", "message": "Again"}
+    ]
+}
+
+
+async def _view(api: ApiStack) -> dict[str, Any]:
+    async with api.client() as http:
+        response = await http.get(CAMPAIGN)
+        response.raise_for_status()
+        return response.json()
+
+
+async def _status_is(api: ApiStack, status: str) -> dict[str, Any] | None:
+    view = await _view(api)
+    return view if view["status"] == status else None
+
+
+async def _receipts(api: ApiStack) -> int:
+    async with api.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(WebhookReceipt)) or 0)
+
+
+async def _post_webhook(api: ApiStack, payload: dict[str, Any]) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=api.url) as hook:
+        return await hook.post("/webhooks/reply", **signed(payload))
+
+
+async def _delivered_reply_payload(api: ApiStack) -> dict[str, Any]:
+    log = await sim_post(api.simulator, "/_sim/webhooks", method="GET")
+    return next(entry["payload"] for entry in reversed(log) if entry["kind"] == "reply")
+
+
+async def test_a_replayed_reply_webhook_changes_nothing_and_never_stops_a_newer_campaign(
+    api: ApiStack,
+) -> None:
+    async with api.client() as http:
+        first = (await http.put(CAMPAIGN, json=ONE_EMAIL)).json()
+        await sim_post(
+            api.simulator, f"/_sim/candidates/{MILAN}/reply", {"channelId": EMAIL, "body": "Yes"}
+        )
+        await eventually(lambda: _status_is(api, "REPLIED"))
+        delivered = await _delivered_reply_payload(api)
+
+        again = await _post_webhook(api, delivered)  # the platform retried a delivery that worked
+        assert again.status_code == 200
+        assert again.json() == {"outcome": "DUPLICATE", "campaignId": first["campaignId"]}
+
+        second = await http.put(CAMPAIGN, json=OTHER_EMAIL)
+        assert second.status_code == 201
+        replayed = await _post_webhook(api, delivered)  # replayed within the signature's window
+
+        assert replayed.status_code == 200
+        assert replayed.json()["outcome"] == "DUPLICATE"
+        view = await _view(api)
+        assert view["campaignId"] == second.json()["campaignId"]
+        assert view["status"] == "RUNNING"
+        assert view["reply"] is None
+        await http.delete(CAMPAIGN)
+
+
+async def test_a_late_webhook_for_a_message_older_than_the_campaign_is_ignored(
+    api: ApiStack,
+) -> None:
+    # The candidate wrote, but the platform's webhook arrives only after a new campaign began.
+    old = await sim_post(
+        api.simulator,
+        f"/_sim/candidates/{MILAN}/reply",
+        {"channelId": EMAIL, "deliverWebhook": False},
+    )
+    async with api.client() as http:
+        started = await http.put(CAMPAIGN, json=ONE_EMAIL)
+        assert started.status_code == 201
+        late = await _post_webhook(
+            api,
+            {
+                "candidateId": MILAN,
+                "channelId": EMAIL,
+                "userId": ANDREAS["id"],
+                "messageId": old["message"]["id"],
+                "sentAt": old["message"]["sentAt"],
+            },
+        )
+        assert late.status_code == 200
+        assert late.json() == {
+            "outcome": "IGNORED_BEFORE_CAMPAIGN_START",
+            "campaignId": started.json()["campaignId"],
+        }
+        assert (await _view(api))["status"] == "RUNNING"
+        await http.delete(CAMPAIGN)
+
+
+async def test_bad_ids_in_a_signed_webhook_are_422_before_anything_happens(
+    api: ApiStack,
+) -> None:
+    async with api.client() as http:
+        (await http.put(CAMPAIGN, json=ONE_EMAIL)).raise_for_status()
+        before = await _receipts(api)
+        good = {"candidateId": MILAN, "channelId": EMAIL, "userId": 1, "messageId": 10**6}
+        for field, value in (
+            ("candidateId", 2**63),
+            ("messageId", 2**63),
+            ("channelId", 0),
+            ("userId", -1),
+        ):
+            response = await _post_webhook(api, {**good, field: value})
+            assert response.status_code == 422, (field, response.text)
+            details = response.json()["error"]["details"]
+            assert [d["field"] for d in details] == [field]
+        naive = await _post_webhook(api, {**good, "sentAt": "2026-01-01T10:00:00"})
+        assert naive.status_code == 422
+        assert naive.json()["error"]["details"][0]["field"] == "sentAt"
+        assert await _receipts(api) == before
+        assert (await _view(api))["status"] == "RUNNING"
+        await http.delete(CAMPAIGN)
+
+
+async def test_the_reply_is_shown_with_its_own_time_channel_and_text(api: ApiStack) -> None:
+    async with api.client() as http:
+        (await http.put(CAMPAIGN, json=ONE_EMAIL)).raise_for_status()
+        replied = await sim_post(
+            api.simulator,
+            f"/_sim/candidates/{MILAN}/reply",
+            {"channelId": EMAIL, "subject": "Re: Hi", "body": "Happy to talk on Tuesday."},
+        )
+        view = await eventually(lambda: _status_is(api, "REPLIED"))
+
+    reply = view["reply"]
+    message = replied["message"]
+    assert reply["messageId"] == message["id"]
+    assert reply["channelId"] == EMAIL
+    assert reply["channelType"] == "EMAIL"
+    assert reply["body"] == "Happy to talk on Tuesday."
+    assert reply["subject"] == "Re: Hi"
+    assert reply["source"] == "webhook"
+    assert reply["sentAt"][:23] == message["sentAt"][:23]
+    assert reply["noticedAt"] >= reply["sentAt"]
+    # The timeline puts the reply where it happened and nothing of it is stored in events.
+    kinds = [entry["kind"] for entry in view["timeline"]]
+    assert kinds[-2:] == ["REPLY_RECEIVED", "ENDED"]
+    assert all("Tuesday" not in str(event["data"]) for event in view["events"])
