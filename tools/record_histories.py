@@ -1,25 +1,33 @@
-"""Record one workflow history per way a campaign ends, for the replay tests.
+"""Record one workflow history per way a campaign goes, for the replay tests.
 
-Run it (`make histories`) when a deliberate workflow change makes the old histories obsolete:
-only after the change is guarded by `workflow.patched` for campaigns already running.
-It starts its own time-skipping server, simulator and SQLite read model.
+Histories live in `tests/workflows/histories/<version>/`: `v1/` holds campaigns recorded before
+the `replies-v2` patch (kept, so campaigns started back then keep replaying), `v2/` the current
+code's paths, including the reply watcher's own history. Run it (`make histories`) after a
+deliberate workflow change guarded by `workflow.patched`; it writes a new version folder named
+by `--version` and never touches an older one. It starts its own time-skipping server,
+simulator and SQLite read model.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from campaigns.contracts import ChannelRestored, ReplyReceived
+from campaigns.contracts import CampaignProgress, ChannelRestored, ReplyReceived
 from campaigns.definition import ChannelType
+from campaigns.status import ReplySource
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade_engine
 from recruiting_platform import PlatformClient
@@ -27,6 +35,7 @@ from temporal_client import register_search_attributes
 from tests.conftest import SERVICE_TOKEN, WEBHOOK_SECRET, venv_binary
 from tests.support.campaigns import (
     ANDREAS,
+    BRIEF_EXAMPLE,
     campaign_input,
     eventually,
     sent_messages,
@@ -34,106 +43,231 @@ from tests.support.campaigns import (
     start_campaign,
 )
 from tests.support.simulator_process import start_simulator
-from worker import build_worker
+from worker import build_worker, ensure_reply_watcher
 from workflows.campaign import CampaignWorkflow
+from workflows.reply_watcher import watcher_id
 
 HISTORIES = Path(__file__).resolve().parents[1] / "tests" / "workflows" / "histories"
+CURRENT_VERSION = "v2"
 logger = logging.getLogger(__name__)
 
-Scenario = Callable[[WorkflowHandle, str], Awaitable[None]]
+EMAIL = ANDREAS["email_channel"]
+LINKEDIN = ANDREAS["linkedin_channel"]
+ONE_EMAIL = {
+    "nodes": [
+        {"id": 1, "type": "message", "channel": "EMAIL", "subject_line": "Hi", "message": "Hello"}
+    ]
+}
+ONE_LINKEDIN = {
+    "nodes": [{"id": 1, "type": "message", "channel": "LINKEDIN_MESSAGE", "message": "Hi"}]
+}
 
 
-async def _replied(handle: WorkflowHandle, simulator: str) -> None:
-    await eventually(lambda: _sent(simulator, 2))
-    await handle.signal(CampaignWorkflow.reply, ReplyReceived(channel_id=100, message_id=1))
+@dataclass
+class Recording:
+    """What a scenario has at hand."""
+
+    env: WorkflowEnvironment
+    simulator: str
+    task_queue: str
+
+    async def sim(self, path: str, json: Any = None, method: str = "POST") -> Any:
+        return await sim_post(self.simulator, path, json, method)
+
+    async def channel(self, channel_id: int, status: str) -> None:
+        await self.sim(
+            f"/_sim/channels/{channel_id}/status",
+            {"status": status, "deliverWebhook": False},
+            "PUT",
+        )
+
+    async def candidate_writes_now(self, channel_id: int) -> None:
+        now = await self.env.get_current_time()
+        await self.sim(
+            "/_sim/candidates/1001/reply",
+            {"channelId": channel_id, "deliverWebhook": False, "sentAt": now.isoformat()},
+        )
 
 
-async def _completed(handle: WorkflowHandle, simulator: str) -> None:
+Setup = Callable[[Recording], Awaitable[None]]
+Drive = Callable[[Recording, WorkflowHandle], Awaitable[None]]
+
+
+async def _nothing(rec: Recording, *_: Any) -> None:
     return None
 
 
-async def _cancelled(handle: WorkflowHandle, simulator: str) -> None:
-    await eventually(lambda: _sent(simulator, 2))
+async def _sent(rec: Recording, count: int) -> bool:
+    return len(await sent_messages(rec.simulator)) >= count
+
+
+async def _step_status(handle: WorkflowHandle, node_id: int, status: str) -> bool:
+    progress: CampaignProgress = await handle.query(CampaignWorkflow.progress)
+    return next(s for s in progress.steps if s.node_id == node_id).status.value == status
+
+
+async def _replied(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _sent(rec, 2))
+    now = await rec.env.get_current_time()
+    await handle.signal(
+        CampaignWorkflow.reply, ReplyReceived(channel_id=EMAIL, message_id=1, received_at=now)
+    )
+
+
+async def _cancelled(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _sent(rec, 2))
     await handle.cancel()
 
 
-async def _waited_for_channel(handle: WorkflowHandle, simulator: str) -> None:
-    async def waiting() -> bool:
-        progress = await handle.query(CampaignWorkflow.progress)
-        return progress.status.value == "WAITING_FOR_CHANNEL"
+async def _logged_out(rec: Recording) -> None:
+    await rec.channel(LINKEDIN, "ERROR_CREDENTIALS")
 
-    await eventually(waiting)
-    channel = ANDREAS["linkedin_channel"]
-    await sim_post(
-        simulator,
-        f"/_sim/channels/{channel}/status",
-        {"status": "OK", "deliverWebhook": False},
-        "PUT",
-    )
+
+async def _channel_in_error(rec: Recording) -> None:
+    await rec.channel(LINKEDIN, "ERROR")
+
+
+async def _waited_for_channel(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _step_status(handle, 1, "WAITING_FOR_CHANNEL"))
+    await rec.env.sleep(timedelta(minutes=6))  # one recorded re-check
+    await rec.channel(LINKEDIN, "OK")
     await handle.signal(
         CampaignWorkflow.channel_restored, ChannelRestored(channel_type=ChannelType.LINKEDIN)
     )
 
 
-async def _before_waited_for_channel(simulator: str) -> None:
-    channel = ANDREAS["linkedin_channel"]
-    await sim_post(
-        simulator,
-        f"/_sim/channels/{channel}/status",
-        {"status": "ERROR_CREDENTIALS", "deliverWebhook": False},
-        "PUT",
-    )
+async def _channel_error_recovers(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _step_status(handle, 1, "WAITING_FOR_CHANNEL"))
+    await rec.channel(LINKEDIN, "OK")  # no signal: the re-check finds it
 
 
-async def _sent(simulator: str, count: int) -> bool:
-    return len(await sent_messages(simulator)) >= count
+async def _reply_without_webhook_during_delay(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _step_status(handle, 3, "IN_PROGRESS"))
+    await rec.candidate_writes_now(EMAIL)
+
+
+async def _reply_only_the_final_check_sees(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _sent(rec, 1))
+    await rec.env.sleep(timedelta(days=10))
+    await rec.candidate_writes_now(EMAIL)
+
+
+async def _slow_reads(rec: Recording) -> None:
+    await rec.sim("/_sim/faults", {"readLatencyMs": 3000}, "PUT")
+
+
+async def _slow_post(rec: Recording) -> None:
+    await rec.sim("/_sim/faults", {"latencyMs": 3000}, "PUT")
+
+
+async def _reply_before_the_post(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _step_status(handle, 1, "IN_PROGRESS"))
+    await handle.signal(CampaignWorkflow.reply, ReplyReceived(source=ReplySource.SIGNAL))
+
+
+async def _cancel_during_the_post(rec: Recording, handle: WorkflowHandle) -> None:
+    async def posting() -> bool:
+        pending = (await handle.describe()).raw_description.pending_activities
+        if not pending or not pending[0].heartbeat_details.payloads:
+            return False
+        details = await rec.env.client.data_converter.decode(pending[0].heartbeat_details.payloads)
+        return details == ["posting"]
+
+    await eventually(posting)
+    await handle.cancel()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    definition: dict[str, Any]
+    drive: Drive
+    setup: Setup = _nothing
+    watched: bool = False  # runs with the task queue's reply watcher
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "replied": _replied,
-    "completed": _completed,
-    "cancelled": _cancelled,
-    "waited_for_channel": _waited_for_channel,
+    "replied": Scenario(BRIEF_EXAMPLE, _replied),
+    "completed": Scenario(BRIEF_EXAMPLE, _nothing),
+    "cancelled": Scenario(BRIEF_EXAMPLE, _cancelled),
+    "waited_for_channel": Scenario(BRIEF_EXAMPLE, _waited_for_channel, _logged_out),
+    "channel_error_recovered": Scenario(ONE_LINKEDIN, _channel_error_recovers, _channel_in_error),
+    "channel_never_restored": Scenario(ONE_LINKEDIN, _nothing, _logged_out),
+    "replied_found_by_final_check": Scenario(ONE_EMAIL, _reply_only_the_final_check_sees),
+    "stopped_before_the_post": Scenario(ONE_EMAIL, _reply_before_the_post, _slow_reads),
+    "cancelled_during_the_post": Scenario(ONE_EMAIL, _cancel_during_the_post, _slow_post),
+    # Last: the watcher it starts keeps sweeping until the recording ends.
+    "replied_found_by_reply_check": Scenario(
+        BRIEF_EXAMPLE, _reply_without_webhook_during_delay, watched=True
+    ),
 }
 
 
 async def record(
-    client: Client, platform: PlatformClient, database_url: str, simulator: str
+    client: Client, env: WorkflowEnvironment, platform: PlatformClient, folder: Path, simulator: str
 ) -> None:
-    engine = create_engine(database_url)
-    await upgrade_engine(engine)
-    sessions = create_session_factory(engine)
-    task_queue = f"record-{uuid.uuid4()}"
-    async with build_worker(client, task_queue=task_queue, platform=platform, sessions=sessions):
-        for name, scenario in SCENARIOS.items():
-            await sim_post(simulator, "/_sim/reset")
-            if name == "waited_for_channel":
-                await _before_waited_for_channel(simulator)
-            handle = await start_campaign(client, campaign_input(), task_queue)
-            await scenario(handle, simulator)
-            await handle.result()
-            history = await handle.fetch_history()
-            path = HISTORIES / f"{name}.json"
-            path.write_text(history.to_json())
-            logger.info("%s: %d events → %s", name, len(history.events), path)
-    await engine.dispose()
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = create_engine(f"sqlite+aiosqlite:///{scratch}/read-model.db")
+        await upgrade_engine(engine)
+        sessions = create_session_factory(engine)
+        task_queue = f"record-{uuid.uuid4()}"
+        rec = Recording(env, simulator, task_queue)
+        async with build_worker(
+            client, task_queue=task_queue, platform=platform, sessions=sessions
+        ):
+            for name, scenario in SCENARIOS.items():
+                await rec.sim("/_sim/reset")
+                await scenario.setup(rec)
+                if scenario.watched:
+                    await ensure_reply_watcher(
+                        client, task_queue=task_queue, interval_seconds=6 * 3600, batch_size=50
+                    )
+                handle = await start_campaign(
+                    client, campaign_input(scenario.definition), task_queue
+                )
+                await scenario.drive(rec, handle)
+                await handle.result()
+                _write(folder / f"{name}.json", await handle.fetch_history())
+                if scenario.watched:
+                    # The first run of the chain: a sweep, the sleep, continue-as-new.
+                    history = await client.get_workflow_handle(
+                        watcher_id(task_queue), run_id=await _first_run_id(client, task_queue)
+                    ).fetch_history()
+                    _write(folder / "reply_watcher.json", history)
+        await engine.dispose()
+
+
+async def _first_run_id(client: Client, task_queue: str) -> str:
+    handle = client.get_workflow_handle(watcher_id(task_queue))
+    run_id = (await handle.describe()).run_id
+    while True:  # walk back along the continue-as-new chain
+        history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        started = history.events[0].workflow_execution_started_event_attributes
+        if not started.continued_execution_run_id:
+            return run_id
+        run_id = started.continued_execution_run_id
+
+
+def _write(path: Path, history: Any) -> None:
+    path.write_text(history.to_json())
+    logger.info("%s: %d events", path.relative_to(HISTORIES), len(history.events))
 
 
 async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--version", default=CURRENT_VERSION, help="the folder to write")
+    version = parser.parse_args().version
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    HISTORIES.mkdir(parents=True, exist_ok=True)
+    folder = HISTORIES / version
+    folder.mkdir(parents=True, exist_ok=True)
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=venv_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
     await register_search_attributes(env.client, env.client.namespace)
     try:
-        with (
-            start_simulator(service_token=SERVICE_TOKEN, webhook_secret=WEBHOOK_SECRET) as sim,
-            tempfile.TemporaryDirectory() as folder,
-        ):
+        with start_simulator(service_token=SERVICE_TOKEN, webhook_secret=WEBHOOK_SECRET) as sim:
             async with PlatformClient(sim.url, SERVICE_TOKEN) as platform:
-                await record(env.client, platform, f"sqlite+aiosqlite:///{folder}/h.db", sim.url)
+                await record(env.client, env, platform, folder, sim.url)
     finally:
         await env.shutdown()
 

@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 
 from db.models import WebhookReceipt
 from tests.api.conftest import ApiStack, signed
-from tests.support.campaigns import ANDREAS, MILAN, ROLE_SWE, eventually, sim_post
+from tests.support.campaigns import (
+    ANDREAS,
+    MILAN,
+    ROLE_SWE,
+    eventually,
+    sent_messages,
+    sim_post,
+)
 
 CAMPAIGN = f"/role/{ROLE_SWE}/candidate/{MILAN}/campaign"
 EMAIL = ANDREAS["email_channel"]
@@ -38,6 +45,10 @@ async def _status_is(api: ApiStack, status: str) -> dict[str, Any] | None:
     return view if view["status"] == status else None
 
 
+async def _sent_one(api: ApiStack) -> bool:
+    return len(await sent_messages(api.simulator, MILAN)) == 1
+
+
 async def _receipts(api: ApiStack) -> int:
     async with api.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(WebhookReceipt)) or 0)
@@ -58,6 +69,7 @@ async def test_a_replayed_reply_webhook_changes_nothing_and_never_stops_a_newer_
 ) -> None:
     async with api.client() as http:
         first = (await http.put(CAMPAIGN, json=ONE_EMAIL)).json()
+        await eventually(lambda: _sent_one(api))
         await sim_post(
             api.simulator, f"/_sim/candidates/{MILAN}/reply", {"channelId": EMAIL, "body": "Yes"}
         )
@@ -140,6 +152,7 @@ async def test_bad_ids_in_a_signed_webhook_are_422_before_anything_happens(
 async def test_the_reply_is_shown_with_its_own_time_channel_and_text(api: ApiStack) -> None:
     async with api.client() as http:
         (await http.put(CAMPAIGN, json=ONE_EMAIL)).raise_for_status()
+        await eventually(lambda: _sent_one(api))  # so that the webhook, not a check, sees it
         replied = await sim_post(
             api.simulator,
             f"/_sim/candidates/{MILAN}/reply",

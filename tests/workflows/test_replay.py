@@ -1,8 +1,9 @@
-"""Replays recorded histories of every way a campaign ends against today's workflow code.
+"""Replays recorded histories of every way a campaign goes against today's workflow code.
 
 A change to CampaignWorkflow that would break campaigns already running fails here. Such a
-change needs `workflow.patched`; then re-record with `make histories` and keep the old files
-until no campaign started before the change can still be running (30 days + margin).
+change needs `workflow.patched`; then record the new paths into a new version folder with
+`make histories` and keep the older folders until no campaign started before the change can
+still be running (30 days + margin). `v1/` predates the `replies-v2` patch.
 """
 
 from __future__ import annotations
@@ -15,22 +16,35 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows.campaign import CampaignWorkflow
+from workflows.reply_watcher import ReplyWatcherWorkflow
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+FOLDER = Path(__file__).parent / "histories"
+HISTORIES = sorted(FOLDER.glob("*/*.json"))
+ENDINGS = {"replied", "completed", "cancelled", "waited_for_channel"}
 
 
-def test_a_history_is_recorded_for_every_ending() -> None:
-    assert {path.stem for path in HISTORIES} >= {
-        "replied",
-        "completed",
-        "cancelled",
-        "waited_for_channel",
+def _names(version: str) -> set[str]:
+    return {path.stem for path in HISTORIES if path.parent.name == version}
+
+
+def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
+    assert _names("v1") >= ENDINGS
+    assert _names("v2") >= ENDINGS | {
+        "channel_error_recovered",
+        "channel_never_restored",
+        "replied_found_by_reply_check",
+        "replied_found_by_final_check",
+        "stopped_before_the_post",
+        "cancelled_during_the_post",
+        "reply_watcher",
     }
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_recorded_campaign_replays_deterministically(path: Path) -> None:
-    history = WorkflowHistory.from_json("campaign-replay", path.read_text())
-    replayer = Replayer(workflows=[CampaignWorkflow], data_converter=pydantic_data_converter)
+@pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
+async def test_recorded_history_replays_deterministically(path: Path) -> None:
+    history = WorkflowHistory.from_json("replay", path.read_text())
+    replayer = Replayer(
+        workflows=[CampaignWorkflow, ReplyWatcherWorkflow], data_converter=pydantic_data_converter
+    )
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
