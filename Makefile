@@ -17,7 +17,7 @@ SIMULATOR_PORT ?= 8100
 TEMPORAL_PORT ?= 7233
 TEMPORAL_UI_PORT ?= 8233
 
-.PHONY: install dev test browser lint format migrate histories screenshots bench chaos temporal simulator worker api clean
+.PHONY: install dev test browser lint format migrate histories screenshots bench bench-replies chaos temporal simulator worker api clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ screenshots: $(INSTALLED) browser
 # and PostgreSQL side by side.
 bench: $(INSTALLED)
 	TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(BIN)/python -m bench.role_overview
+
+# Replies without webhooks: detection delay against the watcher's interval, and the time a
+# sweep takes per batch (extrapolated to 100,000 active campaigns). About a minute.
+bench-replies: $(INSTALLED)
+	$(BIN)/python -m bench.reply_detection --campaigns 200 --interval 5 --batch-size 100
 
 # Chaos run (about 4 minutes): 40 campaigns through platform faults with the worker SIGKILLed
 # every 12 s; fails on any lost, duplicated or after-reply message.
