@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from db.engine import create_engine, create_session_factory
-from temporal_client import register_search_attributes
 from tests.api.conftest import ApiStack, api_stack_on
-from tests.conftest import fresh_database, venv_binary
+from tests.conftest import fresh_database
 from tests.dashboard.helpers import CHROMIUM, CHROMIUM_ARGS, Campaigns
 
 # Every expectation waits this long at most: a poll every 3 s plus a workflow step.
@@ -23,17 +21,11 @@ EXPECT_TIMEOUT_MS = 15_000
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
-@pytest.fixture(scope="package")
-async def dashboard_temporal() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of the dashboard tests' own: the timestamps they show stay
-    close to the wall clock whatever time other suites skipped."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=venv_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await register_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
+@pytest.fixture
+def dashboard_temporal(dev_temporal_env: WorkflowEnvironment) -> WorkflowEnvironment:
+    """The dev server: the timestamps the pages show are wall-clock times, and the reply
+    webhooks' `sentAt` compares with the campaigns' start on the same clock."""
+    return dev_temporal_env
 
 
 @pytest.fixture
