@@ -305,6 +305,8 @@ def _channel_entry(event: EventView, view: CampaignView) -> TimelineStep:
     else:
         title, tone, reason = f"{label} is usable again", "done", None
     position = step.position if step else 0
+    # A restore is seen in the same moment as the send it lets through: it comes first.
+    order = position - 0.5 if event.kind == "CHANNEL_RESTORED" else position + 0.5
     return TimelineStep(
         number=None,
         kind="channel",
@@ -315,7 +317,7 @@ def _channel_entry(event: EventView, view: CampaignView) -> TimelineStep:
         reason=reason,
         moments=moments,
         at=event.at,
-        order=position + 0.5,
+        order=order,
     )
 
 

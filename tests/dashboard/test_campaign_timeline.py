@@ -59,7 +59,8 @@ async def test_timeline_shows_the_channel_wait_and_the_reply_where_they_happened
 
     # True time order: wait → restored → sent messages → reply, then what never happened.
     assert index_of("Waiting for LinkedIn") < index_of("LinkedIn is usable again")
-    assert index_of("LinkedIn is usable again") < index_of("2. Email (Gmail)")
+    assert index_of("LinkedIn is usable again") < index_of("1. LinkedIn message")
+    assert index_of("1. LinkedIn message") < index_of("2. Email (Gmail)")
     assert index_of("2. Email (Gmail)") < index_of("Candidate replied")
     assert index_of("Candidate replied") < index_of("4. Email (Gmail)")
     assert titles[-1] == "Campaign ended"
