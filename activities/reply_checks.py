@@ -28,7 +28,13 @@ from campaigns.contracts import (
 from campaigns.status import ReplySource
 from db import campaign_queries
 from db.engine import SessionFactory
-from recruiting_platform import Channel, OnBehalfOf, PlatformClient, PlatformError
+from recruiting_platform import (
+    Channel,
+    OnBehalfOf,
+    PlatformClient,
+    PlatformError,
+    PlatformUnauthorized,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +117,13 @@ class ReplyCheckActivities:
             chats, _ = await read_chats(
                 self._platform, campaign.owner_user_id, campaign.candidate_id, channels
             )
+        except PlatformUnauthorized:
+            activity.logger.error(
+                "ALERT: the platform refused the service credentials while checking campaign "
+                "%s for replies; check PLATFORM_SERVICE_TOKEN",
+                campaign.id,
+            )
+            return "unreadable"
         except PlatformError as error:
             activity.logger.info(
                 "Reply check of campaign %s: chats unreadable (%s)",

@@ -35,6 +35,7 @@ from recruiting_platform import (
     PlatformError,
     PlatformNotFound,
     PlatformRejected,
+    PlatformUnauthorized,
     PostMessageBody,
     PostMessageResponse,
     RateLimited,
@@ -101,6 +102,17 @@ class SendingActivities:
             if request.report_channel_errors:
                 return SendOutcome(kind=SendOutcomeKind.CHANNEL_ERROR)
             activity.logger.info("Send of node %s: channel in ERROR; will retry", request.node_id)
+            raise
+        except PlatformUnauthorized:
+            # Our service token was revoked or is wrong: no retry fixes it, an operator must.
+            activity.logger.error(
+                "ALERT: the platform refused the service credentials (campaign %s, node %s); "
+                "check PLATFORM_SERVICE_TOKEN",
+                request.campaign_id,
+                request.node_id,
+            )
+            if request.report_channel_errors:
+                return SendOutcome(kind=SendOutcomeKind.PLATFORM_UNAUTHORIZED)
             raise
         except PlatformRejected as error:
             return SendOutcome(kind=SendOutcomeKind.REJECTED, detail=_reason(error))

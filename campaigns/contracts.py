@@ -158,8 +158,9 @@ class SendMessageInput(BaseModel):
     body: str
     campaign_started_at: datetime
     idempotency_key: str
-    # Set by campaigns started after the channel-error waits shipped: a channel in ERROR is
-    # reported as an outcome (the campaign shows the wait) instead of retried inside Temporal.
+    # Set by campaigns started after the channel-error waits shipped: a channel in ERROR or
+    # refused credentials are reported as an outcome (the campaign shows the wait) instead of
+    # retried invisibly inside Temporal.
     report_channel_errors: bool = False
     # Earlier send activities of this step (e.g. before a channel wait): a later one must
     # look for a message an earlier one may have posted.
@@ -172,6 +173,7 @@ class SendOutcomeKind(StrEnum):
     CHANNEL_LOGGED_OUT = "CHANNEL_LOGGED_OUT"
     NO_CHANNEL = "NO_CHANNEL"
     CHANNEL_ERROR = "CHANNEL_ERROR"  # the channel reports ERROR (only if asked to report it)
+    PLATFORM_UNAUTHORIZED = "PLATFORM_UNAUTHORIZED"  # our credentials refused (likewise)
     CANDIDATE_UNREACHABLE = "CANDIDATE_UNREACHABLE"
     REJECTED = "REJECTED"
 

@@ -67,6 +67,9 @@ class WaitCause(StrEnum):
     LOGGED_OUT = "LOGGED_OUT"  # the user got logged out of the channel (ERROR_CREDENTIALS)
     NO_CHANNEL = "NO_CHANNEL"  # no channel of that type is connected
     CHANNEL_ERROR = "CHANNEL_ERROR"  # the channel reports ERROR: retried on its own
+    # The platform refused our service credentials (401/403): no retry can fix that, an
+    # operator must; the send waits, visibly, and is looked at again on the re-check schedule.
+    PLATFORM_UNAUTHORIZED = "PLATFORM_UNAUTHORIZED"
 
 
 class ReplySource(StrEnum):

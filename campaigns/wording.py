@@ -59,6 +59,10 @@ def channel_error_reason(channel_type: ChannelType) -> str:
     return f"{CHANNEL_TYPE_LABELS[channel_type]} is failing on the platform — retrying"
 
 
+def unauthorized_reason(channel_type: ChannelType) -> str:
+    return "The platform refused Campaign Executor's credentials — an operator is alerted"
+
+
 def never_restored_reason(channel_type: ChannelType, cause: WaitCause) -> str:
     """Why a campaign that waited for its channel until the 30-day limit sent no more."""
     label = CHANNEL_TYPE_LABELS[channel_type]
@@ -66,4 +70,6 @@ def never_restored_reason(channel_type: ChannelType, cause: WaitCause) -> str:
         return f"{label} stayed logged out until the 30-day limit"
     if cause is WaitCause.NO_CHANNEL:
         return f"no {label} channel was connected before the 30-day limit"
+    if cause is WaitCause.PLATFORM_UNAUTHORIZED:
+        return "the platform refused Campaign Executor's credentials until the 30-day limit"
     return f"{label} kept failing on the platform until the 30-day limit"

@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         missing_channel_reason,
         never_restored_reason,
         send_summary,
+        unauthorized_reason,
     )
     from workflows import policies
     from workflows.search_attributes import (
@@ -79,11 +80,13 @@ _WAIT_CAUSES: dict[SendOutcomeKind, WaitCause] = {
     SendOutcomeKind.CHANNEL_LOGGED_OUT: WaitCause.LOGGED_OUT,
     SendOutcomeKind.NO_CHANNEL: WaitCause.NO_CHANNEL,
     SendOutcomeKind.CHANNEL_ERROR: WaitCause.CHANNEL_ERROR,
+    SendOutcomeKind.PLATFORM_UNAUTHORIZED: WaitCause.PLATFORM_UNAUTHORIZED,
 }
 _WAIT_REASONS: dict[WaitCause, Callable[[ChannelType], str]] = {
     WaitCause.LOGGED_OUT: logged_out_reason,
     WaitCause.NO_CHANNEL: missing_channel_reason,
     WaitCause.CHANNEL_ERROR: channel_error_reason,
+    WaitCause.PLATFORM_UNAUTHORIZED: unauthorized_reason,
 }
 
 
