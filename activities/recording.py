@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from temporalio import activity
 
-from campaigns.contracts import RecordProgressInput
+from campaigns.contracts import ActivityName, RecordProgressInput
 from db.campaign_store import apply_snapshot
 from db.engine import SessionFactory
 
@@ -15,7 +15,7 @@ class RecordingActivities:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    @activity.defn(name="record_progress")
+    @activity.defn(name=ActivityName.RECORD_PROGRESS)
     async def record_progress(self, record: RecordProgressInput) -> None:
         async with self._sessions() as session:
             await apply_snapshot(session, record, now=datetime.now(UTC))

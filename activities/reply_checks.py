@@ -20,6 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.chat_reading import first_reply, read_chats
 from campaigns.contracts import (
+    ActivityName,
     FindReplyInput,
     FindReplyResult,
     ReplyBatchInput,
@@ -52,7 +53,7 @@ class ReplyCheckActivities:
         self._sessions = sessions
         self._temporal = temporal
 
-    @activity.defn(name="find_reply")
+    @activity.defn(name=ActivityName.FIND_REPLY)
     async def find_reply(self, request: FindReplyInput) -> FindReplyResult:
         """The candidate's reply in [since, until], if any. A channel that is down (not logged
         out) fails the attempt, so Temporal retries until it can be read."""
@@ -74,7 +75,7 @@ class ReplyCheckActivities:
         )
         return FindReplyResult(reply=reply)
 
-    @activity.defn(name="check_reply_batch")
+    @activity.defn(name=ActivityName.CHECK_REPLY_BATCH)
     async def check_reply_batch(self, request: ReplyBatchInput) -> ReplyBatchResult:
         """Check one page of active campaigns (ordered by candidate) for a reply."""
         async with self._sessions() as session:

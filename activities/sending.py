@@ -22,7 +22,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.chat_reading import first_reply, pick_channel, read_chats
-from campaigns.contracts import SendMessageInput, SendOutcome, SendOutcomeKind
+from campaigns.contracts import ActivityName, SendMessageInput, SendOutcome, SendOutcomeKind
 from campaigns.definition import CHANNEL_TYPE_OF, ChannelType
 from campaigns.status import ReplySource
 from recruiting_platform import (
@@ -77,7 +77,7 @@ class SendingActivities:
     def __init__(self, platform: PlatformClient) -> None:
         self._platform = platform
 
-    @activity.defn(name="send_message")
+    @activity.defn(name=ActivityName.SEND_MESSAGE)
     async def send_message(self, request: SendMessageInput) -> SendOutcome:
         phase = ["checking"]
         try:

@@ -22,6 +22,16 @@ def workflow_id_for(candidate_id: int) -> str:
     return f"{WORKFLOW_ID_PREFIX}{candidate_id}"
 
 
+class ActivityName(StrEnum):
+    """Activity types by name: the workflows call them by these names, so workflow code never
+    imports the activity modules (and through them the database and the platform client)."""
+
+    SEND_MESSAGE = "send_message"
+    RECORD_PROGRESS = "record_progress"
+    FIND_REPLY = "find_reply"
+    CHECK_REPLY_BATCH = "check_reply_batch"
+
+
 # --- workflow input, signals, query ---------------------------------------------------------
 
 

@@ -17,16 +17,15 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.recording import RecordingActivities
-    from activities.reply_checks import ReplyCheckActivities
-    from activities.sending import SendingActivities
     from campaigns.contracts import (
+        ActivityName,
         CampaignEvent,
         CampaignInput,
         CampaignProgress,
         ChannelRestored,
         EventKind,
         FindReplyInput,
+        FindReplyResult,
         RecordProgressInput,
         ReplyReceived,
         SendMessageInput,
@@ -300,9 +299,10 @@ class CampaignWorkflow:
             report_channel_errors=v2,
             previous_attempts=step.attempts - 1 if v2 else 0,
         )
-        send = workflow.start_activity_method(
-            SendingActivities.send_message,
+        send = workflow.start_activity(
+            ActivityName.SEND_MESSAGE,
             request,
+            result_type=SendOutcome,
             schedule_to_close_timeout=remaining,
             start_to_close_timeout=policies.SEND_ATTEMPT_TIMEOUT,
             # v2: a stop cancels the send through its heartbeat and waits to learn whether the
@@ -456,8 +456,8 @@ class CampaignWorkflow:
         lost since the watcher's last sweep still ends the campaign as REPLIED."""
         time_scale = self._campaign.time_scale
         try:
-            found = await workflow.execute_activity_method(
-                ReplyCheckActivities.find_reply,
+            found = await workflow.execute_activity(
+                ActivityName.FIND_REPLY,
                 FindReplyInput(
                     owner_user_id=self._campaign.owner_user_id,
                     candidate_id=self._campaign.candidate_id,
@@ -469,6 +469,7 @@ class CampaignWorkflow:
                 schedule_to_close_timeout=policies.scaled_at_least(
                     policies.FINAL_REPLY_CHECK_LIMIT, time_scale, timedelta(minutes=1)
                 ),
+                result_type=FindReplyResult,
                 retry_policy=policies.final_reply_check_retry(time_scale),
                 summary="Last reply check before ending without a reply",
             )
@@ -584,8 +585,8 @@ class CampaignWorkflow:
             snapshot_seq=self._snapshot_seq,
         )
         try:
-            await workflow.execute_local_activity_method(
-                RecordingActivities.record_progress,
+            await workflow.execute_local_activity(
+                ActivityName.RECORD_PROGRESS,
                 snapshot,
                 start_to_close_timeout=policies.RECORD_TIMEOUT,
                 schedule_to_close_timeout=(

@@ -22,7 +22,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from campaigns.contracts import ReplyBatchInput, ReplyBatchResult, ReplyWatchInput
+    from campaigns.contracts import (
+        ActivityName,
+        ReplyBatchInput,
+        ReplyBatchResult,
+        ReplyWatchInput,
+    )
 
 WATCHER_ID_PREFIX = "reply-watcher-"
 BATCH_TIMEOUT = timedelta(minutes=10)
@@ -50,7 +55,7 @@ class ReplyWatcherWorkflow:
         while True:
             try:
                 batch: ReplyBatchResult = await workflow.execute_activity(
-                    "check_reply_batch",
+                    ActivityName.CHECK_REPLY_BATCH,
                     ReplyBatchInput(after_candidate_id=after, limit=self._watch.batch_size),
                     result_type=ReplyBatchResult,
                     start_to_close_timeout=BATCH_TIMEOUT,
