@@ -93,7 +93,8 @@ simulator: $(INSTALLED)
 	SIMULATOR_WEBHOOK_URL="$${SIMULATOR_WEBHOOK_URL-http://127.0.0.1:$(API_PORT)}" \
 		$(BIN)/python -m uvicorn simulator.app:app --host 127.0.0.1 --port $(SIMULATOR_PORT)
 
-worker: $(INSTALLED)
+# The worker never migrates (replicas would race): `make worker` migrates first, once.
+worker: $(INSTALLED) migrate
 	$(BIN)/python worker.py
 
 api: $(INSTALLED)
