@@ -15,8 +15,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from api import dashboard
 from api.errors import install_error_handlers
 from api.routes import campaigns, health, metrics, webhooks
-from api.services import AppServices
-from api.ttl_cache import TtlCache
+from api.services import AppServices, user_cache
 from config import Settings, get_settings
 from db.engine import create_engine, create_session_factory
 from recruiting_platform import PlatformClient
@@ -38,7 +37,7 @@ async def build_services(settings: Settings) -> AppServices:
             timeout_seconds=settings.platform_timeout_seconds,
             max_connections=settings.platform_max_connections,
         ),
-        users=TtlCache(settings.user_cache_seconds),
+        users=user_cache(settings.user_cache_seconds),
     )
 
 

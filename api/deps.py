@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -10,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import ApiError, not_found
 from api.services import AppServices
-from api.ttl_cache import token_key
 from recruiting_platform import (
     Candidate,
     PlatformError,
@@ -35,6 +35,11 @@ async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def token_key(token: str, *parts: object) -> str:
+    """Never keep raw tokens as keys: they would outlive the request in memory dumps."""
+    return hashlib.sha256(token.encode()).hexdigest() + "".join(f"/{p}" for p in parts)
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -64,7 +69,7 @@ async def resolve_user(services: AppServices, token: str | None) -> User:
         raise ApiError(401, "UNAUTHORIZED", "The platform rejected this token") from None
     except PlatformError as error:
         raise platform_unavailable(error) from None
-    services.users.put(key, user)
+    services.users[key] = user
     return user
 
 
@@ -117,7 +122,7 @@ async def load_candidates(
         raise not_found("Role not found") from None
     except PlatformError as error:
         raise platform_unavailable(error) from None
-    services.role_candidates.put(key, candidates)
+    services.role_candidates[key] = candidates
     return candidates
 
 
