@@ -1,6 +1,7 @@
 """The FastAPI application: API, webhooks, health, and the dashboard.
 
-`uvicorn api.app:app` serves it, configured by environment variables (config.py).
+`uvicorn --factory api.app:create_app` serves it, configured by environment variables
+(config.py); building the app reads no settings, so importing this module never does.
 """
 
 from __future__ import annotations
@@ -70,11 +71,3 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     app.include_router(webhooks.router)
     app.include_router(dashboard.router)
     return app
-
-
-def __getattr__(name: str) -> FastAPI:
-    # `uvicorn api.app:app` builds the app on first access, so importing this module for
-    # `create_app` (tests) never reads the environment.
-    if name == "app":
-        return create_app()
-    raise AttributeError(name)

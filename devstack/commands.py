@@ -64,12 +64,14 @@ def temporal_spec(options: LaunchOptions, environ: Mapping[str, str], binary: st
     return ChildSpec("temporal", command, dict(environ), quiet_when_stopping=True)
 
 
-def _uvicorn(app: str, port: int) -> list[str]:
+def _uvicorn(app: str, port: int, *, factory: bool = False) -> list[str]:
+    """`factory`: `app` names a function that builds the app (`uvicorn --factory`)."""
     return [
         sys.executable,
         "-m",
         "uvicorn",
         app,
+        *(["--factory"] if factory else []),
         "--host",
         HOST,
         "--port",
@@ -114,5 +116,7 @@ def worker_spec(options: LaunchOptions, environ: Mapping[str, str]) -> ChildSpec
 
 def api_spec(options: LaunchOptions, environ: Mapping[str, str]) -> ChildSpec:
     return ChildSpec(
-        "api", _uvicorn("api.app:app", options.ports.api), service_env(options, environ)
+        "api",
+        _uvicorn("api.app:create_app", options.ports.api, factory=True),
+        service_env(options, environ),
     )

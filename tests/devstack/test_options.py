@@ -154,7 +154,7 @@ def test_every_process_is_pointed_at_this_stacks_ports(tmp_path: Path) -> None:
         assert spec.env["TEMPORAL_UI_URL"] == "http://127.0.0.1:9234"
         assert spec.env["DATABASE_URL"] == options.database_url
     api = api_spec(options, {}).command
-    assert "api.app:app" in api
+    assert "api.app:create_app" in api and "--factory" in api
     assert api[api.index("--port") + 1] == "9000"
 
 
