@@ -167,7 +167,7 @@ class CampaignService:
                     definition_hash=fingerprint,
                     now=datetime.now(UTC),
                 )
-        except Exception:  # noqa: BLE001 - the workflow records the row itself
+        except Exception:  # the workflow records the row itself
             logger.warning("Recording the start of campaign %s failed", campaign.campaign_id)
 
     def _started(
@@ -232,7 +232,7 @@ class CampaignService:
             await asyncio.wait_for(handle.result(), CANCEL_WAIT_SECONDS)
         except TimeoutError:
             return False
-        except Exception:  # noqa: BLE001 - any end will do
+        except Exception:  # any end will do
             return True
         return True
 
@@ -391,7 +391,7 @@ def decode_cursor(cursor: str | None) -> int:
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
-def _sort_key(sort: str):  # noqa: ANN202
+def _sort_key(sort: str):
     if sort == "next_action":
         return lambda e: ((e[1] and e[1].next_action_at) or _FAR_FUTURE, e[0].id)
     return lambda e: e[0].id

@@ -102,7 +102,6 @@ def service_env(options: LaunchOptions, environ: Mapping[str, str]) -> dict[str,
         "TEMPORAL_UI_URL": url(ports.temporal_ui),
         "PLATFORM_BASE_URL": url(ports.simulator),
         "DATABASE_URL": options.database_url,
-        "API_HOST": HOST,
         "API_PORT": str(ports.api),
     }
     if options.demo_time_scale is not None:

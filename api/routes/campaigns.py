@@ -69,8 +69,8 @@ DefinitionBody = Annotated[
     },
 )
 async def put_campaign(
-    roleId: int,  # noqa: N803 - the brief's path parameter names
-    candidateId: int,  # noqa: N803
+    roleId: int,  # the brief's path parameter names
+    candidateId: int,
     definition: DefinitionBody,
     caller: CallerDep,
     services: ServicesDep,
@@ -94,8 +94,8 @@ async def put_campaign(
     responses=responses(401, 404, 503),
 )
 async def get_campaign(
-    roleId: int,  # noqa: N803
-    candidateId: int,  # noqa: N803
+    roleId: int,
+    candidateId: int,
     caller: CallerDep,
     services: ServicesDep,
 ) -> CampaignView:
@@ -110,8 +110,8 @@ async def get_campaign(
     | responses(401, 404, 503),
 )
 async def delete_campaign(
-    roleId: int,  # noqa: N803
-    candidateId: int,  # noqa: N803
+    roleId: int,
+    candidateId: int,
     caller: CallerDep,
     services: ServicesDep,
     response: Response,
@@ -129,7 +129,7 @@ async def delete_campaign(
     responses=responses(401, 404, 422, 503),
 )
 async def list_role_campaigns(
-    roleId: int,  # noqa: N803
+    roleId: int,
     caller: CallerDep,
     services: ServicesDep,
     status_filter: Annotated[
