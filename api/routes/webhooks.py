@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from temporalio.service import RPCError
 
 from api.campaign_service import CampaignService
-from api.deps import ServicesDep
+from api.deps import CampaignServiceDep, ServicesDep
 from api.errors import ApiError, responses, temporal_unavailable
 from api.schemas import WebhookAck
 from api.webhook_signature import BadSignature, verify
@@ -82,6 +82,7 @@ async def _verified_body(
 async def candidate_replied(
     request: Request,
     services: ServicesDep,
+    campaigns: CampaignServiceDep,
     x_signature_timestamp: str | None = Header(default=None),
     x_signature: str | None = Header(default=None),
 ) -> WebhookAck:
@@ -102,7 +103,7 @@ async def candidate_replied(
         )
     if not claim.first and claim.outcome != webhook_store.RECEIVED:
         return WebhookAck(outcome="DUPLICATE", campaignId=claim.campaign_id)
-    ack = await _signal_reply(services, body, received_at=now)
+    ack = await _signal_reply(campaigns, body, received_at=now)
     async with services.sessions() as session:
         await webhook_store.finish(
             session, claim.receipt_id, outcome=ack.outcome, campaign_id=ack.campaignId
@@ -111,9 +112,9 @@ async def candidate_replied(
 
 
 async def _signal_reply(
-    services: ServicesDep, body: ReplyWebhook, received_at: datetime
+    campaigns: CampaignService, body: ReplyWebhook, received_at: datetime
 ) -> WebhookAck:
-    running = await CampaignService(services).running_campaign(body.candidateId)
+    running = await campaigns.running_campaign(body.candidateId)
     if running is None or running.owner_user_id != body.userId:
         logger.info("Reply webhook for candidate %s ignored: no running campaign", body.candidateId)
         return WebhookAck(outcome="IGNORED_NO_RUNNING_CAMPAIGN")
