@@ -21,9 +21,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.campaign_views import campaign_path, latest_view, temporal_ui_url
+from api.cursor import decode_cursor, encode_cursor
 from api.errors import ApiError, is_temporal_connect_failure, not_found, temporal_unavailable
-from api.platform_access import Caller, load_candidate
-from api.role_overview import overview_page
+from api.platform_access import Caller, load_candidate, load_candidates
+from api.role_overview import overview_entries, overview_row, with_step_statuses
 from api.schemas import (
     CampaignLinks,
     CampaignStarted,
@@ -161,13 +162,13 @@ class CampaignService:
     ) -> CampaignStarted:
         workflow_id = workflow_id_for(candidate_id)
         return CampaignStarted(
-            campaignId=campaign_id,
+            campaign_id=campaign_id,
             status=CampaignStatus.RUNNING.value,
             created=created,
-            workflowId=workflow_id,
+            workflow_id=workflow_id,
             links=CampaignLinks(
                 self=campaign_path(role_id, candidate_id),
-                temporalUi=temporal_ui_url(self._settings, workflow_id, None),
+                temporal_ui=temporal_ui_url(self._settings, workflow_id, None),
             ),
         )
 
@@ -234,7 +235,7 @@ class CampaignService:
         ):
             ended = await self._cancel_and_wait(running.handle)
             return CancelResult(
-                campaignId=running.campaign_id,
+                campaign_id=running.campaign_id,
                 status=CampaignStatus.CANCELLED.value if ended else "CANCELLING",
                 cancelled=True,
             )
@@ -242,7 +243,7 @@ class CampaignService:
             latest = await campaign_queries.latest_for_candidate(session, role_id, candidate_id)
         if latest is None or latest.owner_user_id != caller.user.id:
             raise not_found("No campaign for this candidate")
-        return CancelResult(campaignId=latest.id, status=latest.status, cancelled=False)
+        return CancelResult(campaign_id=latest.id, status=latest.status, cancelled=False)
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -264,6 +265,26 @@ class CampaignService:
         cursor: str | None = None,
         limit: int = 50,
     ) -> RoleCampaignPage:
-        return await overview_page(
-            self._services, caller, role_id, status=status, sort=sort, cursor=cursor, limit=limit
+        # 404 if the role is not theirs; a few seconds old is fine for a listing.
+        candidates = await load_candidates(self._services, caller, role_id, cached=True)
+        async with self._services.sessions() as session:
+            latest = await campaign_queries.latest_per_candidate(session, role_id)
+        entries = overview_entries(
+            candidates, latest, owner_user_id=caller.user.id, status=status, sort=sort
+        )
+        start = decode_cursor(cursor)
+        page = [overview_row(candidate, row) for candidate, row in entries[start : start + limit]]
+        async with self._services.sessions() as session:
+            steps = await campaign_queries.steps_of(
+                session, [r.campaign_id for r in page if r.campaign_id]
+            )
+        for row in page:
+            if row.campaign_id:
+                with_step_statuses(row, steps.get(row.campaign_id, []))
+        following = start + limit
+        return RoleCampaignPage(
+            role_id=role_id,
+            items=page,
+            next_cursor=encode_cursor(following) if following < len(entries) else None,
+            total=len(entries),
         )

@@ -102,61 +102,27 @@ def build_view(
     nodes = {node.id: node for node in definition.nodes}
     step_views: list[StepView] = []
     for step in steps:
-        node = nodes.get(step.node_id)
+        view = StepView.model_validate(step)
         sent = chats.messages.get(step.platform_message_id or 0)
-        view = StepView(
-            nodeId=step.node_id,
-            position=step.position,
-            type=step.type,
-            status=step.status,
-            channel=step.channel,
-            startedAt=step.started_at,
-            dueAt=step.due_at,
-            finishedAt=step.finished_at,
-            platformChannelId=step.platform_channel_id,
-            platformMessageId=step.platform_message_id,
-            openedAt=sent.openedAt if sent else None,
-            attempts=step.attempts,
-            detail=step.detail,
-        )
+        view.opened_at = sent.openedAt if sent else None
+        node = nodes.get(step.node_id)
         if isinstance(node, MessageNode):
             view.subject, view.message = node.subject_line, node.message
         elif isinstance(node, DelayNode):
-            view.delaySeconds = node.delaySeconds
+            view.delay_seconds = node.delaySeconds
         step_views.append(view)
-    event_views = [
-        EventView(seq=e.seq, at=e.at, kind=e.kind, nodeId=e.node_id, data=e.data) for e in events
-    ]
+    event_views = [EventView.model_validate(e) for e in events]
     reply = _reply_view(events, chats)
-    return CampaignView(
-        campaignId=row.id,
-        roleId=row.role_id,
-        candidateId=row.candidate_id,
-        status=row.status,
-        endReason=row.end_reason,
-        createdAt=row.created_at,
-        startedAt=row.started_at,
-        endsAt=row.ends_at,
-        endedAt=row.ended_at,
-        currentNodeId=row.current_node_id,
-        nextAction=row.next_action,
-        nextActionAt=row.next_action_at,
-        lastAction=row.last_action,
-        lastActionAt=row.last_action_at,
-        waitingReason=row.waiting_reason,
-        waitingChannelType=row.waiting_channel_type,
-        waitingCause=row.waiting_cause,
-        endDetail=row.end_detail,
-        lastError=row.last_error,
-        stepsDone=row.steps_done,
-        stepsTotal=row.steps_total,
-        steps=step_views,
-        reply=reply,
-        events=event_views,
-        timeline=true_time_order(event_views, reply),
-        workflowId=row.workflow_id,
-        runId=row.run_id,
-        temporalUiUrl=temporal_ui_url,
+    return CampaignView.model_validate(
+        {
+            **row.model_dump(),
+            "campaign_id": row.id,
+            "steps": step_views,
+            "reply": reply,
+            "events": event_views,
+            "timeline": true_time_order(event_views, reply),
+            "temporal_ui_url": temporal_ui_url,
+        }
     )
 
 
@@ -168,12 +134,12 @@ def _reply_view(events: Sequence[CampaignEventRow], chats: PlatformChats) -> Rep
     message = chats.messages.get(message_id) if isinstance(message_id, int) else None
     sent_at = _parse_time(event.data.get("sent_at")) or (message and message.sentAt) or event.at
     return ReplyView(
-        sentAt=sent_at,
-        noticedAt=event.at,
-        receivedAt=event.at,
-        channelId=event.data.get("channel_id"),
-        channelType=chats.reply_channel_type,
-        messageId=message_id,
+        sent_at=sent_at,
+        noticed_at=event.at,
+        received_at=event.at,
+        channel_id=event.data.get("channel_id"),
+        channel_type=chats.reply_channel_type,
+        message_id=message_id,
         source=event.data.get("source"),
         subject=message.subject if message else None,
         body=message.body if message else None,
@@ -187,7 +153,7 @@ def true_time_order(events: list[EventView], reply: ReplyView | None) -> list[Ev
     for event in events:
         if event.kind == EventKind.REPLY_RECEIVED and reply is not None:
             event = event.model_copy(
-                update={"at": reply.sentAt, "data": {**event.data, "noticedAt": event.at}}
+                update={"at": reply.sent_at, "data": {**event.data, "noticedAt": event.at}}
             )
         timeline.append(event)
     return sorted(timeline, key=lambda e: (e.at, e.seq))

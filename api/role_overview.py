@@ -1,40 +1,36 @@
-"""The role overview: one row per candidate of the role with their latest campaign's status
-and progress, filtered, sorted and paged."""
+"""The role overview's rows: one per candidate of the role with their latest campaign's status
+and progress, filtered and sorted (no I/O: `CampaignService.role_overview` reads and pages)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Row
 
-from api.cursor import decode_cursor, encode_cursor
-from api.platform_access import Caller, load_candidates
-from api.schemas import RoleCampaignPage, RoleCampaignRow
-from api.services import AppServices
+from api.schemas import RoleCampaignRow
 from campaigns.status import StepStatus
-from db import campaign_queries
+from db.models import CampaignStep
 from recruiting_platform import Candidate
+
+# A candidate and their latest campaign's overview columns (None: none of the caller's).
+Entry = tuple[Candidate, Row | None]
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
-async def overview_page(
-    services: AppServices,
-    caller: Caller,
-    role_id: int,
+def overview_entries(
+    candidates: Iterable[Candidate],
+    latest: Mapping[int, Row],
     *,
-    status: str | None = None,
-    sort: str = "candidate",
-    cursor: str | None = None,
-    limit: int = 50,
-) -> RoleCampaignPage:
-    # 404 if the role is not theirs; a few seconds old is fine for a listing.
-    candidates = await load_candidates(services, caller, role_id, cached=True)
-    async with services.sessions() as session:
-        latest = await campaign_queries.latest_per_candidate(session, role_id)
-    owner = caller.user.id
+    owner_user_id: int,
+    status: str | None,
+    sort: str,
+) -> list[Entry]:
+    """Every candidate with their latest campaign if the caller owns it, filtered by the
+    comma-separated `status` list (NONE: without a campaign) and sorted."""
     entries = [
-        (c, row if row is not None and row.owner_user_id == owner else None)
+        (c, row if row is not None and row.owner_user_id == owner_user_id else None)
         for c in candidates
         for row in (latest.get(c.id),)
     ]
@@ -42,24 +38,7 @@ async def overview_page(
         wanted = {s.strip().upper() for s in status.split(",") if s.strip()}
         entries = [e for e in entries if (e[1].status if e[1] else "NONE") in wanted]
     entries.sort(key=_sort_key(sort))
-    start = decode_cursor(cursor)
-    page = [_overview_row(candidate, row) for candidate, row in entries[start : start + limit]]
-    async with services.sessions() as session:
-        steps = await campaign_queries.steps_of(
-            session, [r.campaignId for r in page if r.campaignId]
-        )
-    for row in page:
-        if row.campaignId:
-            row.stepStatuses = [s.status for s in steps.get(row.campaignId, [])]
-            row.stepsSent = row.stepStatuses.count(StepStatus.SENT.value)
-            row.stepsSkipped = row.stepStatuses.count(StepStatus.SKIPPED.value)
-    following = start + limit
-    return RoleCampaignPage(
-        roleId=role_id,
-        items=page,
-        nextCursor=encode_cursor(following) if following < len(entries) else None,
-        total=len(entries),
-    )
+    return entries
 
 
 def _sort_key(sort: str):
@@ -68,26 +47,23 @@ def _sort_key(sort: str):
     return lambda e: e[0].id
 
 
-def _overview_row(candidate: Candidate, campaign: Row | None) -> RoleCampaignRow:
-    row = RoleCampaignRow(
-        candidateId=candidate.id,
-        firstName=candidate.firstName,
-        lastName=candidate.lastName,
-        hasEmail=bool(candidate.email),
-        hasLinkedin=bool(candidate.linkedin),
-        status="NONE",
-    )
+def overview_row(candidate: Candidate, campaign: Row | None) -> RoleCampaignRow:
+    person = {
+        "candidate_id": candidate.id,
+        "first_name": candidate.firstName,
+        "last_name": candidate.lastName,
+        "has_email": bool(candidate.email),
+        "has_linkedin": bool(candidate.linkedin),
+    }
     if campaign is None:
-        return row
-    row.campaignId = campaign.id
-    row.status = campaign.status
-    row.stepsTotal, row.stepsDone = campaign.steps_total, campaign.steps_done
-    row.lastAction, row.lastActionAt = campaign.last_action, campaign.last_action_at
-    row.nextAction, row.nextActionAt = campaign.next_action, campaign.next_action_at
-    row.startedAt, row.endsAt, row.endedAt = (
-        campaign.started_at,
-        campaign.ends_at,
-        campaign.ended_at,
+        return RoleCampaignRow.model_validate({**person, "status": "NONE"})
+    return RoleCampaignRow.model_validate(
+        {**campaign._mapping, **person, "campaign_id": campaign.id}
     )
-    row.waitingReason = campaign.waiting_reason
-    return row
+
+
+def with_step_statuses(row: RoleCampaignRow, steps: Sequence[CampaignStep]) -> None:
+    """Each step's status in order, and how many were sent or skipped."""
+    row.step_statuses = [s.status for s in steps]
+    row.steps_sent = row.step_statuses.count(StepStatus.SENT.value)
+    row.steps_skipped = row.step_statuses.count(StepStatus.SKIPPED.value)

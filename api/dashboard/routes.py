@@ -258,7 +258,7 @@ async def _all_statuses(service: CampaignService, caller: Caller, role_id: int) 
     while True:
         page = await service.role_overview(caller, role_id, cursor=cursor, limit=PAGE_SIZE)
         statuses += [row.status for row in page.items]
-        cursor = page.nextCursor
+        cursor = page.next_cursor
         if cursor is None:
             return statuses
 
@@ -275,7 +275,7 @@ async def _overview(
     page = await service.role_overview(
         caller, role_id, status=status, sort=sort, cursor=cursor, limit=PAGE_SIZE
     )
-    if status is None and cursor is None and page.nextCursor is None:
+    if status is None and cursor is None and page.next_cursor is None:
         statuses = [row.status for row in page.items]  # the page is the whole role
     else:
         statuses = await _all_statuses(service, caller, role_id)
@@ -288,7 +288,7 @@ async def _overview(
         chips=presenters.filter_chips(statuses, status),
         status=status,
         sort=sort,
-        next_cursor=page.nextCursor,
+        next_cursor=page.next_cursor,
         active=any(presenters.is_active(s) for s in statuses),
         live_url=f"{HOME}/roles/{role_id}/live?{query}",
     )

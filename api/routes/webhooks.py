@@ -102,11 +102,11 @@ async def candidate_replied(
             now=now,
         )
     if not claim.first and claim.outcome != webhook_store.RECEIVED:
-        return WebhookAck(outcome="DUPLICATE", campaignId=claim.campaign_id)
+        return WebhookAck(outcome="DUPLICATE", campaign_id=claim.campaign_id)
     ack = await _signal_reply(campaigns, body, received_at=now)
     async with services.sessions() as session:
         await webhook_store.finish(
-            session, claim.receipt_id, outcome=ack.outcome, campaign_id=ack.campaignId
+            session, claim.receipt_id, outcome=ack.outcome, campaign_id=ack.campaign_id
         )
     return ack
 
@@ -125,7 +125,7 @@ async def _signal_reply(
             body.candidateId,
             running.campaign_id,
         )
-        return WebhookAck(outcome="IGNORED_BEFORE_CAMPAIGN_START", campaignId=running.campaign_id)
+        return WebhookAck(outcome="IGNORED_BEFORE_CAMPAIGN_START", campaign_id=running.campaign_id)
     try:
         await running.handle.signal(
             CampaignWorkflow.reply,
@@ -138,7 +138,7 @@ async def _signal_reply(
         )
     except RPCError as error:
         raise temporal_unavailable() from error
-    return WebhookAck(outcome="SIGNALLED", campaignId=running.campaign_id)
+    return WebhookAck(outcome="SIGNALLED", campaign_id=running.campaign_id)
 
 
 @router.post("/channel", response_model=list[WebhookAck], responses=responses(401, 422, 503))
@@ -167,10 +167,10 @@ async def channel_changed(
                     CampaignWorkflow.channel_restored,
                     ChannelRestored(channel_type=body.type, channel_id=body.channelId),
                 )
-                acks.append(WebhookAck(outcome="SIGNALLED", campaignId=campaign.id))
+                acks.append(WebhookAck(outcome="SIGNALLED", campaign_id=campaign.id))
             except RPCError:
                 # Ended meanwhile, or Temporal is down: the workflow re-checks on its own.
-                acks.append(WebhookAck(outcome="NOT_SIGNALLED", campaignId=campaign.id))
+                acks.append(WebhookAck(outcome="NOT_SIGNALLED", campaign_id=campaign.id))
     signalled = sum(ack.outcome == "SIGNALLED" for ack in acks)
     async with services.sessions() as session:
         await webhook_store.record(
