@@ -14,12 +14,11 @@ from config import PROJECT_ROOT, Settings
 from devstack.banner import EXAMPLE_FILE, render_banner
 from devstack.commands import api_spec, simulator_spec, temporal_spec, worker_spec
 from devstack.lock import StackAlreadyRunning, StackLock
-from devstack.options import LaunchOptions, OptionError, parse_options
+from devstack.options import LaunchOptions, OptionError, parse_options, parse_ports
 from devstack.ports import (
     PortError,
     StackPorts,
     ensure_ports_free,
-    parse_ports,
     port_is_free,
 )
 
