@@ -31,7 +31,7 @@ def venv_binary(name: str) -> str:
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.exists() else shutil.which(name)
     if not found:
-        raise FileNotFoundError(f"{name} not found: run `make install` (pip install -e '.[dev]')")
+        raise FileNotFoundError(f"{name} not found: run `make install` (requirements-dev.txt)")
     return found
 
 
