@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -68,8 +68,25 @@ templates.env.globals.update(
 router = APIRouter(include_in_schema=False)
 pages = APIRouter(prefix=HOME, route_class=DashboardRoute, include_in_schema=False)
 
-StatusFilter = Annotated[str | None, Query(alias="status")]
-Sort = Annotated[str, Query(pattern=f"^({'|'.join(presenters.SORTS)})$")]
+
+@dataclass(frozen=True)
+class OverviewQuery:
+    """The role overview's status filter, sort and page, from the query string."""
+
+    status: str | None
+    sort: str
+    cursor: str | None
+
+
+def overview_query(
+    status: Annotated[str | None, Query()] = None,
+    sort: Annotated[str, Query(pattern=f"^({'|'.join(presenters.SORTS)})$")] = "candidate",
+    cursor: str | None = None,
+) -> OverviewQuery:
+    return OverviewQuery(status, sort, cursor)
+
+
+OverviewQueryDep = Annotated[OverviewQuery, Depends(overview_query)]
 
 _NOTICES = {
     "cancelled": "Campaign cancelled. No more messages will be sent.",
@@ -264,14 +281,9 @@ async def _all_statuses(service: CampaignService, caller: Caller, role_id: int) 
 
 
 async def _overview(
-    service: CampaignService,
-    caller: Caller,
-    role_id: int,
-    status: str | None,
-    sort: str,
-    cursor: str | None,
+    service: CampaignService, caller: Caller, role_id: int, query: OverviewQuery
 ) -> Overview:
-    status = _status_filter(status)
+    status, sort, cursor = _status_filter(query.status), query.sort, query.cursor
     page = await service.role_overview(
         caller, role_id, status=status, sort=sort, cursor=cursor, limit=PAGE_SIZE
     )
@@ -280,7 +292,7 @@ async def _overview(
     else:
         statuses = await _all_statuses(service, caller, role_id)
     params = {"status": status, "sort": sort, "cursor": cursor}
-    query = urlencode({key: value for key, value in params.items() if value})
+    live_query = urlencode({key: value for key, value in params.items() if value})
     return Overview(
         role_id=role_id,
         rows=page.items,
@@ -290,7 +302,7 @@ async def _overview(
         sort=sort,
         next_cursor=page.next_cursor,
         active=any(presenters.is_active(s) for s in statuses),
-        live_url=f"{HOME}/roles/{role_id}/live?{query}",
+        live_url=f"{HOME}/roles/{role_id}/live?{live_query}",
     )
 
 
@@ -301,13 +313,11 @@ async def role_page(
     caller: DashboardCaller,
     services: ServicesDep,
     campaigns: CampaignServiceDep,
-    status: StatusFilter = None,
-    sort: Sort = "candidate",
-    cursor: str | None = None,
+    query: OverviewQueryDep,
 ) -> Response:
     """One row per candidate of the role: status, progress, last and next action."""
     role = await load_role(services, caller, role_id)
-    overview = await _overview(campaigns, caller, role_id, status, sort, cursor)
+    overview = await _overview(campaigns, caller, role_id, query)
     return _render(request, "role.html", caller, role=role, overview=overview)
 
 
@@ -317,11 +327,9 @@ async def role_live(
     role_id: int,
     caller: DashboardCaller,
     campaigns: CampaignServiceDep,
-    status: StatusFilter = None,
-    sort: Sort = "candidate",
-    cursor: str | None = None,
+    query: OverviewQueryDep,
 ) -> Response:
-    overview = await _overview(campaigns, caller, role_id, status, sort, cursor)
+    overview = await _overview(campaigns, caller, role_id, query)
     return _live(request, _render(request, "_role_live.html", caller, overview=overview))
 
 
