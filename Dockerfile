@@ -7,13 +7,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
+# The pinned dependency tree (`make lock`) in a layer of its own, rebuilt only when it changes.
+COPY requirements.txt .
+RUN pip install --require-hashes -r requirements.txt
 COPY . .
 # The processes run from /app (uvicorn, `python worker.py` and `python -m db.migrate` put the
 # working directory first on sys.path), so files that are not Python modules — Alembic's
 # migrations, the dashboard's templates — are found whether or not the wheel carries them.
-RUN pip install . \
+RUN pip install . --no-deps \
     && useradd --create-home --uid 10001 campaign
 
 USER campaign
 EXPOSE 8000
-CMD ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]

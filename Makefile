@@ -1,5 +1,7 @@
 # Campaign Executor. `make dev` runs the whole stack; `make test` runs every test.
-# Each target builds .venv first when it is missing or older than pyproject.toml.
+# Each target builds .venv first when it is missing or older than pyproject.toml or the lock
+# files: requirements-dev.txt pins the whole dependency tree (with hashes) for development and
+# tests, requirements.txt the production part the Dockerfile installs; `make lock` refreshes both.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -17,14 +19,33 @@ SIMULATOR_PORT ?= 8100
 TEMPORAL_PORT ?= 7233
 TEMPORAL_UI_PORT ?= 8233
 
-.PHONY: install dev test browser lint format migrate histories screenshots bench bench-replies chaos temporal simulator worker api clean
+.PHONY: install lock lock-upgrade dev test browser lint format migrate histories screenshots bench bench-replies chaos temporal simulator worker api clean
 
-$(INSTALLED): pyproject.toml
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
+
+$(INSTALLED): pyproject.toml requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check --no-deps -e .
+	@$(BIN)/pip check --disable-pip-version-check || { \
+		echo "make: requirements-dev.txt does not satisfy pyproject.toml; run 'make lock'" >&2; exit 1; }
 	touch $@
 
 install: $(INSTALLED)
+
+# Re-pins requirements.txt (production) and requirements-dev.txt (with the dev extras, on the
+# same versions) after pyproject.toml changed, keeping every pin that still fits, for every
+# platform and Python 3.11+ (uv, from PyPI). `make lock-upgrade` moves every pin to the newest
+# release the ranges allow. Commit both files; the next target rebuilds .venv from them.
+lock:
+	@[ -x $(BIN)/uv ] || { [ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
+		$(BIN)/pip install --disable-pip-version-check uv; }
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) $(LOCK_UPGRADE) -o requirements.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --constraint requirements.txt $(LOCK_FLAGS) \
+		$(LOCK_UPGRADE) -o requirements-dev.txt
+
+lock-upgrade:
+	$(MAKE) lock LOCK_UPGRADE=--upgrade
 
 # The whole stack in the foreground (Temporal, simulator, worker, API); Ctrl-C stops it.
 dev: $(INSTALLED)
@@ -93,11 +114,12 @@ simulator: $(INSTALLED)
 	SIMULATOR_WEBHOOK_URL="$${SIMULATOR_WEBHOOK_URL-http://127.0.0.1:$(API_PORT)}" \
 		$(BIN)/python -m uvicorn simulator.app:app --host 127.0.0.1 --port $(SIMULATOR_PORT)
 
-worker: $(INSTALLED)
+# The worker never migrates (replicas would race): `make worker` migrates first, once.
+worker: $(INSTALLED) migrate
 	$(BIN)/python worker.py
 
 api: $(INSTALLED)
-	$(BIN)/python -m uvicorn api.app:app --host 127.0.0.1 --port $(API_PORT)
+	$(BIN)/python -m uvicorn api.app:create_app --factory --host 127.0.0.1 --port $(API_PORT)
 
 clean:
 	@if [ -f .data/devstack.pid ] && kill -0 "$$(cat .data/devstack.pid)" 2>/dev/null; then \

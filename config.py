@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     # How long the API trusts a token's `GET /user/me` answer.
     user_cache_seconds: float = Field(default=30.0, ge=0)
 
-    api_host: str = "127.0.0.1"
+    # The API's port: `make api` and `make dev` listen on it (uvicorn's `--port`), and the compose
+    # file's port must match it.
     api_port: Port = 8000
     # Signs the dashboard's session cookie; only its HMAC matters.
     session_secret: str = "dev-session-secret"

@@ -9,6 +9,7 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfigProfile, ClientConfigTLS, ClientConnectConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from config import Settings
@@ -18,22 +19,30 @@ from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
     """`lazy` connects on first use, so the API starts (and reports not ready) without Temporal."""
     return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-        lazy=lazy,
-        tls=tls_config(settings),
-        api_key=settings.temporal_api_key,
+        **connect_config(settings), data_converter=pydantic_data_converter, lazy=lazy
     )
+
+
+def connect_config(settings: Settings) -> ClientConnectConfig:
+    """`Client.connect`'s address, namespace, API key and TLS, through the SDK's own
+    `temporalio.envconfig` profile: it applies Temporal's rules (an API key, as Temporal Cloud
+    uses, travels over TLS; a client certificate pair means mTLS). The values come from our
+    settings, not from the profile's own loader, so `.env` and config.py's validation apply."""
+    cert, key = settings.temporal_tls_client_cert_path, settings.temporal_tls_client_key_path
+    profile = ClientConfigProfile(
+        address=settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        api_key=settings.temporal_api_key,
+        tls=ClientConfigTLS(client_cert=cert, client_private_key=key) if cert and key else None,
+    )
+    config = profile.to_client_connect_config()
+    config.setdefault("tls", settings.temporal_tls)  # TLS on without a key or certificate
+    return config
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
     """TLS for Temporal Cloud or a secured cluster; off for the local dev server."""
-    cert, key = settings.temporal_tls_client_cert_path, settings.temporal_tls_client_key_path
-    if cert is not None and key is not None:
-        return TLSConfig(client_cert=cert.read_bytes(), client_private_key=key.read_bytes())
-    # An API key (Temporal Cloud) always travels over TLS.
-    return settings.temporal_tls or settings.temporal_api_key is not None
+    return connect_config(settings)["tls"]
 
 
 async def register_search_attributes(client: Client, namespace: str) -> None:

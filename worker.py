@@ -21,7 +21,6 @@ from activities.sending import SendingActivities
 from campaigns.contracts import ReplyWatchInput
 from config import Settings, get_settings
 from db.engine import SessionFactory, create_engine, create_session_factory
-from db.migrate import upgrade_engine
 from recruiting_platform import PlatformClient
 from temporal_client import connect_temporal
 from workflows.campaign import CampaignWorkflow
@@ -89,8 +88,9 @@ def build_platform_client(settings: Settings) -> PlatformClient:
 
 async def run_worker(settings: Settings) -> None:
     client = await connect_temporal(settings)
+    # The schema is migrated before workers start (`make migrate`, the launcher, the compose
+    # file's migration job), never here: replicas starting together would race.
     engine = create_engine(settings.database_url)
-    await upgrade_engine(engine)
     platform = build_platform_client(settings)
     worker = build_worker(
         client,

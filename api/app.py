@@ -1,6 +1,7 @@
 """The FastAPI application: API, webhooks, health, and the dashboard.
 
-`uvicorn api.app:app` serves it, configured by environment variables (config.py).
+`uvicorn --factory api.app:create_app` serves it, configured by environment variables
+(config.py); building the app reads no settings, so importing this module never does.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from api import dashboard
 from api.errors import install_error_handlers
 from api.routes import campaigns, health, metrics, webhooks
-from api.services import AppServices
-from api.ttl_cache import TtlCache
+from api.services import AppServices, user_cache
 from config import Settings, get_settings
 from db.engine import create_engine, create_session_factory
 from recruiting_platform import PlatformClient
@@ -38,7 +38,7 @@ async def build_services(settings: Settings) -> AppServices:
             timeout_seconds=settings.platform_timeout_seconds,
             max_connections=settings.platform_max_connections,
         ),
-        users=TtlCache(settings.user_cache_seconds),
+        users=user_cache(settings.user_cache_seconds),
     )
 
 
@@ -71,11 +71,3 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     app.include_router(webhooks.router)
     app.include_router(dashboard.router)
     return app
-
-
-def __getattr__(name: str) -> FastAPI:
-    # `uvicorn api.app:app` builds the app on first access, so importing this module for
-    # `create_app` (tests) never reads the environment.
-    if name == "app":
-        return create_app()
-    raise AttributeError(name)

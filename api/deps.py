@@ -1,4 +1,8 @@
-"""FastAPI dependencies: services, database session, the current user and ownership checks."""
+"""FastAPI dependencies: the app's services, a database session, the caller, the campaign service.
+
+Each is an `Annotated[…, Depends(…)]` a route names as a parameter type; what they do lives in
+the modules they call (`api.platform_access`, `api.campaign_service`).
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,13 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import ApiError, not_found
+from api.campaign_service import CampaignService
+from api.platform_access import Caller, bearer_token, resolve_user
 from api.services import AppServices
-from api.ttl_cache import token_key
-from recruiting_platform import (
-    Candidate,
-    PlatformError,
-    PlatformNotFound,
-    PlatformUnauthorized,
-    Role,
-    User,
-    UserToken,
-)
 
 
 def get_services(request: Request) -> AppServices:
+    """The services the app's lifespan built (the one place that reads `app.state`)."""
     return request.app.state.services
 
 
@@ -35,49 +31,6 @@ async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def platform_unavailable(error: PlatformError) -> ApiError:
-    return ApiError(
-        503, "PLATFORM_UNAVAILABLE", f"The recruiting platform did not answer ({error})"
-    )
-
-
-async def resolve_user(services: AppServices, token: str | None) -> User:
-    """The platform user behind a token, cached briefly; 401 when missing or rejected."""
-    if not token:
-        raise ApiError(401, "UNAUTHORIZED", "Authorization: Bearer <platform token> is required")
-    key = token_key(token)
-    cached = services.users.get(key)
-    if cached is not None:
-        return cached
-    try:
-        user = await services.platform.get_me(UserToken(token))
-    except PlatformUnauthorized:
-        raise ApiError(401, "UNAUTHORIZED", "The platform rejected this token") from None
-    except PlatformError as error:
-        raise platform_unavailable(error) from None
-    services.users.put(key, user)
-    return user
-
-
-class Caller:
-    """The signed-in user and their token, for calls to the platform on their behalf."""
-
-    def __init__(self, user: User, token: str) -> None:
-        self.user = user
-        self.token = token
-
-    @property
-    def credentials(self) -> UserToken:
-        return UserToken(self.token)
 
 
 async def get_caller(
@@ -95,39 +48,8 @@ async def get_caller(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-async def load_role(services: AppServices, caller: Caller, role_id: int) -> Role:
-    try:
-        return await services.platform.get_role(caller.credentials, role_id)
-    except (PlatformNotFound, PlatformUnauthorized):
-        raise not_found("Role not found") from None
-    except PlatformError as error:
-        raise platform_unavailable(error) from None
+def get_campaign_service(services: ServicesDep) -> CampaignService:
+    return CampaignService(services)
 
 
-async def load_candidates(
-    services: AppServices, caller: Caller, role_id: int, *, cached: bool = False
-) -> list[Candidate]:
-    """The role's candidates; `cached` accepts an answer up to a few seconds old (listings)."""
-    key = token_key(caller.token, "role", role_id)
-    if cached and (hit := services.role_candidates.get(key)) is not None:
-        return hit
-    try:
-        candidates = await services.platform.list_candidates(caller.credentials, role_id)
-    except (PlatformNotFound, PlatformUnauthorized):
-        raise not_found("Role not found") from None
-    except PlatformError as error:
-        raise platform_unavailable(error) from None
-    services.role_candidates.put(key, candidates)
-    return candidates
-
-
-async def load_candidate(
-    services: AppServices, caller: Caller, role_id: int, candidate_id: int
-) -> Candidate:
-    """The candidate, or 404 whether the role or candidate does not exist or is someone else's.
-
-    One platform call: listing a role's candidates already answers 404 for another's role."""
-    for candidate in await load_candidates(services, caller, role_id):
-        if candidate.id == candidate_id:
-            return candidate
-    raise not_found("Candidate not found in this role")
+CampaignServiceDep = Annotated[CampaignService, Depends(get_campaign_service)]

@@ -1,51 +1,61 @@
-"""Public response models of the API (camelCase, like the platform's API)."""
+"""Public response models of the API: camelCase on the wire, like the platform's API.
+
+Fields are named like the read model's columns (`db/models.py`) and get their camelCase names
+from pydantic's alias generator, so a response is validated from a row (`from_attributes`)
+instead of copied field by field, and a new column is one line here.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 
-class CampaignLinks(BaseModel):
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+class CampaignLinks(ApiModel):
     self: str
-    temporalUi: str
+    temporal_ui: str
 
 
-class CampaignStarted(BaseModel):
-    campaignId: str
+class CampaignStarted(ApiModel):
+    campaign_id: str
     status: str
     created: bool = Field(description="False when the same definition was already running")
-    workflowId: str
+    workflow_id: str
     links: CampaignLinks
 
 
-class StepView(BaseModel):
-    nodeId: int
+class StepView(ApiModel):
+    node_id: int
     position: int
     type: str
     status: str
     channel: str | None = None
     subject: str | None = None
     message: str | None = None
-    delaySeconds: int | None = None
-    startedAt: datetime | None = None
-    dueAt: datetime | None = None
-    finishedAt: datetime | None = None
-    platformChannelId: int | None = None
-    platformMessageId: int | None = None
-    openedAt: datetime | None = None
+    delay_seconds: int | None = None
+    started_at: datetime | None = None
+    due_at: datetime | None = None
+    finished_at: datetime | None = None
+    platform_channel_id: int | None = None
+    platform_message_id: int | None = None
+    opened_at: datetime | None = None
     attempts: int = 0
     detail: str | None = None
 
 
-class ReplyView(BaseModel):
-    sentAt: datetime = Field(description="When the candidate sent it (the platform's sentAt)")
-    noticedAt: datetime = Field(description="When the campaign learned of it and halted")
-    receivedAt: datetime = Field(description="Deprecated: the same as noticedAt")
-    channelId: int | None = None
-    channelType: str | None = Field(default=None, description="EMAIL or LINKEDIN")
-    messageId: int | None = None
+class ReplyView(ApiModel):
+    sent_at: datetime = Field(description="When the candidate sent it (the platform's sentAt)")
+    noticed_at: datetime = Field(description="When the campaign learned of it and halted")
+    received_at: datetime = Field(description="Deprecated: the same as noticedAt")
+    channel_id: int | None = None
+    channel_type: str | None = Field(default=None, description="EMAIL or LINKEDIN")
+    message_id: int | None = None
     source: str | None = Field(
         default=None,
         description="webhook, reply check (periodic, without webhook), pre-send check, "
@@ -58,40 +68,40 @@ class ReplyView(BaseModel):
     )
 
 
-class EventView(BaseModel):
+class EventView(ApiModel):
     seq: int
     at: datetime
     kind: str
-    nodeId: int | None = None
+    node_id: int | None = None
     data: dict[str, object] = Field(default_factory=dict)
 
 
-class CampaignView(BaseModel):
-    campaignId: str
-    roleId: int
-    candidateId: int
+class CampaignView(ApiModel):
+    campaign_id: str
+    role_id: int
+    candidate_id: int
     status: str
-    endReason: str | None = None
-    createdAt: datetime
-    startedAt: datetime | None = None
-    endsAt: datetime | None = None
-    endedAt: datetime | None = None
-    currentNodeId: int | None = None
-    nextAction: str | None = None
-    nextActionAt: datetime | None = None
-    lastAction: str | None = None
-    lastActionAt: datetime | None = None
-    waitingReason: str | None = None
-    waitingChannelType: str | None = None
-    waitingCause: str | None = Field(
+    end_reason: str | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    ends_at: datetime | None = None
+    ended_at: datetime | None = None
+    current_node_id: int | None = None
+    next_action: str | None = None
+    next_action_at: datetime | None = None
+    last_action: str | None = None
+    last_action_at: datetime | None = None
+    waiting_reason: str | None = None
+    waiting_channel_type: str | None = None
+    waiting_cause: str | None = Field(
         default=None, description="LOGGED_OUT, NO_CHANNEL or CHANNEL_ERROR while waiting"
     )
-    endDetail: str | None = Field(
+    end_detail: str | None = Field(
         default=None, description="Why an end needs attention, e.g. a channel that never came back"
     )
-    lastError: str | None = None
-    stepsDone: int
-    stepsTotal: int
+    last_error: str | None = None
+    steps_done: int
+    steps_total: int
     steps: list[StepView]
     reply: ReplyView | None = None
     events: list[EventView] = Field(
@@ -102,49 +112,49 @@ class CampaignView(BaseModel):
         description="The events in true time order: the reply at the moment the candidate sent "
         "it, channel waits, re-checks and restores as entries of their own",
     )
-    workflowId: str
-    runId: str | None = None
-    temporalUiUrl: str
+    workflow_id: str
+    run_id: str | None = None
+    temporal_ui_url: str
 
 
-class RoleCampaignRow(BaseModel):
-    candidateId: int
-    firstName: str
-    lastName: str
-    hasEmail: bool
-    hasLinkedin: bool
-    campaignId: str | None = None
+class RoleCampaignRow(ApiModel):
+    candidate_id: int
+    first_name: str
+    last_name: str
+    has_email: bool
+    has_linkedin: bool
+    campaign_id: str | None = None
     status: str = Field(description="The campaign's status, or NONE when it has none")
-    stepsTotal: int = 0
-    stepStatuses: list[str] = Field(
+    steps_total: int = 0
+    step_statuses: list[str] = Field(
         default_factory=list, description="Each step's status, in the definition's order"
     )
-    stepsSent: int = 0
-    stepsSkipped: int = 0
-    stepsDone: int = 0
-    lastAction: str | None = None
-    lastActionAt: datetime | None = None
-    nextAction: str | None = None
-    nextActionAt: datetime | None = None
-    startedAt: datetime | None = None
-    endsAt: datetime | None = None
-    endedAt: datetime | None = None
-    waitingReason: str | None = None
+    steps_sent: int = 0
+    steps_skipped: int = 0
+    steps_done: int = 0
+    last_action: str | None = None
+    last_action_at: datetime | None = None
+    next_action: str | None = None
+    next_action_at: datetime | None = None
+    started_at: datetime | None = None
+    ends_at: datetime | None = None
+    ended_at: datetime | None = None
+    waiting_reason: str | None = None
 
 
-class RoleCampaignPage(BaseModel):
-    roleId: int
+class RoleCampaignPage(ApiModel):
+    role_id: int
     items: list[RoleCampaignRow]
-    nextCursor: str | None = None
+    next_cursor: str | None = None
     total: int
 
 
-class CancelResult(BaseModel):
-    campaignId: str
+class CancelResult(ApiModel):
+    campaign_id: str
     status: str
     cancelled: bool = Field(description="False when the campaign had already ended")
 
 
-class WebhookAck(BaseModel):
+class WebhookAck(ApiModel):
     outcome: str
-    campaignId: str | None = None
+    campaign_id: str | None = None

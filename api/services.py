@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from api.ttl_cache import TtlCache
 from config import Settings
 from db.engine import SessionFactory
 from recruiting_platform import Candidate, PlatformClient, User
@@ -21,6 +21,16 @@ class AppServices:
     sessions: SessionFactory
     platform: PlatformClient
     # `GET /user/me` answers, briefly: every request is authenticated with the platform.
-    users: TtlCache[User] = field(default_factory=lambda: TtlCache(30.0))
+    users: TTLCache[str, User] = field(default_factory=lambda: user_cache(30.0))
     # A role's candidates for the overview only (ownership checks always ask the platform).
-    role_candidates: TtlCache[list[Candidate]] = field(default_factory=lambda: TtlCache(10.0))
+    role_candidates: TTLCache[str, list[Candidate]] = field(
+        default_factory=lambda: TTLCache(maxsize=MAX_CACHED, ttl=10.0)
+    )
+
+
+MAX_CACHED = 10_000  # entries per cache; the least recently used goes first
+
+
+def user_cache(ttl_seconds: float) -> TTLCache[str, User]:
+    """Tokens' `GET /user/me` answers for `ttl_seconds` (0 keeps nothing)."""
+    return TTLCache(maxsize=MAX_CACHED, ttl=ttl_seconds)

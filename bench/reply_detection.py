@@ -69,7 +69,7 @@ async def run(campaigns: int, interval: float, batch_size: int) -> dict[str, flo
         await env.shutdown()
 
 
-async def _measure(env, simulator, engine, platform, campaigns, interval, batch_size):  # noqa: ANN001, ANN202
+async def _measure(env, simulator, engine, platform, campaigns, interval, batch_size):
     client = env.client
     task_queue = f"bench-{uuid.uuid4()}"
     handles = []
@@ -126,7 +126,7 @@ async def _measure(env, simulator, engine, platform, campaigns, interval, batch_
     }
 
 
-async def _batch_seconds(client, task_queue: str) -> float:  # noqa: ANN001
+async def _batch_seconds(client, task_queue: str) -> float:
     """Mean wall time of the watcher's batch activities, from its histories."""
     durations: list[float] = []
     async for execution in client.list_workflows(f"WorkflowId = '{watcher_id(task_queue)}'"):

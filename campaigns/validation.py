@@ -13,7 +13,7 @@ _NODE_TAGS = {"message", "delay-step"}
 
 
 class DefinitionProblem(BaseModel):
-    nodeId: int | None  # noqa: N815 - the platform's JSON style
+    nodeId: int | None  # the platform's JSON style
     field: str
     reason: str
 

@@ -1,4 +1,5 @@
-"""Brings a database to the newest schema with Alembic; used by `make dev`, the worker and tests."""
+"""Brings a database to the newest schema with Alembic; used by `make migrate`, `make dev`, the
+compose file's migration job and tests (never by the worker, whose replicas would race)."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
             case _:
                 sys.stderr.write(__doc__ or "")
                 return 2
-    except Exception as error:  # noqa: BLE001 - any failure means unhealthy; say which
+    except Exception as error:  # any failure means unhealthy; say which
         # One line: Docker keeps the last output of each check (`docker inspect`).
         sys.stderr.write(f"unhealthy: {type(error).__name__}: {error}\n")
         return 1

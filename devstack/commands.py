@@ -31,7 +31,7 @@ def venv_binary(name: str) -> str:
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.exists() else shutil.which(name)
     if not found:
-        raise FileNotFoundError(f"{name} not found: run `make install` (pip install -e '.[dev]')")
+        raise FileNotFoundError(f"{name} not found: run `make install` (requirements-dev.txt)")
     return found
 
 
@@ -64,12 +64,14 @@ def temporal_spec(options: LaunchOptions, environ: Mapping[str, str], binary: st
     return ChildSpec("temporal", command, dict(environ), quiet_when_stopping=True)
 
 
-def _uvicorn(app: str, port: int) -> list[str]:
+def _uvicorn(app: str, port: int, *, factory: bool = False) -> list[str]:
+    """`factory`: `app` names a function that builds the app (`uvicorn --factory`)."""
     return [
         sys.executable,
         "-m",
         "uvicorn",
         app,
+        *(["--factory"] if factory else []),
         "--host",
         HOST,
         "--port",
@@ -100,7 +102,6 @@ def service_env(options: LaunchOptions, environ: Mapping[str, str]) -> dict[str,
         "TEMPORAL_UI_URL": url(ports.temporal_ui),
         "PLATFORM_BASE_URL": url(ports.simulator),
         "DATABASE_URL": options.database_url,
-        "API_HOST": HOST,
         "API_PORT": str(ports.api),
     }
     if options.demo_time_scale is not None:
@@ -114,5 +115,7 @@ def worker_spec(options: LaunchOptions, environ: Mapping[str, str]) -> ChildSpec
 
 def api_spec(options: LaunchOptions, environ: Mapping[str, str]) -> ChildSpec:
     return ChildSpec(
-        "api", _uvicorn("api.app:app", options.ports.api), service_env(options, environ)
+        "api",
+        _uvicorn("api.app:create_app", options.ports.api, factory=True),
+        service_env(options, environ),
     )

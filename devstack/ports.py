@@ -1,21 +1,12 @@
-"""The launcher's four ports: read from the environment, checked free before anything starts."""
+"""The launcher's four ports (read by `devstack.options`), checked free before anything starts."""
 
 from __future__ import annotations
 
 import errno
 import socket
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 HOST = "127.0.0.1"
-
-# (environment variable, default), in the order the processes start.
-PORT_VARIABLES: dict[str, int] = {
-    "TEMPORAL_PORT": 7233,
-    "TEMPORAL_UI_PORT": 8233,
-    "SIMULATOR_PORT": 8100,
-    "API_PORT": 8000,
-}
 
 
 class PortError(ValueError):
@@ -24,10 +15,10 @@ class PortError(ValueError):
 
 @dataclass(frozen=True)
 class StackPorts:
-    temporal: int = PORT_VARIABLES["TEMPORAL_PORT"]
-    temporal_ui: int = PORT_VARIABLES["TEMPORAL_UI_PORT"]
-    simulator: int = PORT_VARIABLES["SIMULATOR_PORT"]
-    api: int = PORT_VARIABLES["API_PORT"]
+    temporal: int = 7233
+    temporal_ui: int = 8233
+    simulator: int = 8100
+    api: int = 8000
 
     def by_variable(self) -> dict[str, int]:
         return {
@@ -36,33 +27,6 @@ class StackPorts:
             "SIMULATOR_PORT": self.simulator,
             "API_PORT": self.api,
         }
-
-
-def parse_port(variable: str, raw: str) -> int:
-    """An integer 1–65535, or a `PortError` that names the variable."""
-    text = raw.strip()
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise PortError(f"{variable} must be a port number from 1 to 65535, not {raw!r}")
-    return int(text)
-
-
-def parse_ports(environ: Mapping[str, str]) -> StackPorts:
-    """The four ports from `environ` (defaults for unset or empty ones); all must differ."""
-    values = {
-        variable: parse_port(variable, environ[variable]) if environ.get(variable) else default
-        for variable, default in PORT_VARIABLES.items()
-    }
-    seen: dict[int, str] = {}
-    for variable, port in values.items():
-        if port in seen:
-            raise PortError(f"{seen[port]} and {variable} are both {port}: each needs its own port")
-        seen[port] = variable
-    return StackPorts(
-        temporal=values["TEMPORAL_PORT"],
-        temporal_ui=values["TEMPORAL_UI_PORT"],
-        simulator=values["SIMULATOR_PORT"],
-        api=values["API_PORT"],
-    )
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:

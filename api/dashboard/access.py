@@ -18,10 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from api.dashboard.session import COOKIE_NAME, csrf_matches, read_session
+from api.dashboard.session import COOKIE_NAME, csrf_matches, csrf_token, read_session
 from api.dashboard.templating import templates
-from api.deps import Caller, ServicesDep, resolve_user
+from api.deps import ServicesDep
 from api.errors import ApiError
+from api.platform_access import Caller, resolve_user
+from recruiting_platform import User
 
 HOME = "/dashboard"
 SIGN_IN = "/dashboard/login"
@@ -59,7 +61,15 @@ class SignInRequired(Exception):
         self.clear_cookie = clear_cookie
 
 
-async def current_caller(request: Request, services: ServicesDep) -> Caller:
+class SignedInCaller(Caller):
+    """A dashboard caller, with the CSRF token their pages put into forms."""
+
+    def __init__(self, user: User, token: str, csrf: str) -> None:
+        super().__init__(user, token)
+        self.csrf = csrf
+
+
+async def current_caller(request: Request, services: ServicesDep) -> SignedInCaller:
     cookie = request.cookies.get(COOKIE_NAME)
     token = read_session(services.settings.session_secret, cookie)
     if token is None:
@@ -70,10 +80,10 @@ async def current_caller(request: Request, services: ServicesDep) -> Caller:
         if error.status == 401:
             raise SignInRequired(clear_cookie=True) from None
         raise
-    return Caller(user, token)
+    return SignedInCaller(user, token, csrf_token(services.settings.session_secret, cookie or ""))
 
 
-DashboardCaller = Annotated[Caller, Depends(current_caller)]
+DashboardCaller = Annotated[SignedInCaller, Depends(current_caller)]
 
 
 def require_csrf(request: Request, services: ServicesDep, submitted: str | None) -> None:

@@ -99,13 +99,13 @@ class Progress:
 
 
 def row_progress(row: RoleCampaignRow) -> Progress | None:
-    if row.campaignId is None or row.stepsTotal == 0:
+    if row.campaign_id is None or row.steps_total == 0:
         return None
-    summary = f"{row.stepsSent} sent" + (
-        f" · {row.stepsSkipped} skipped" if row.stepsSkipped else ""
+    summary = f"{row.steps_sent} sent" + (
+        f" · {row.steps_skipped} skipped" if row.steps_skipped else ""
     )
-    steps = f"{row.stepsDone}/{row.stepsTotal} steps" if is_active(row.status) else ""
-    return Progress(_segments(row.stepStatuses), summary, steps)
+    steps = f"{row.steps_done}/{row.steps_total} steps" if is_active(row.status) else ""
+    return Progress(_segments(row.step_statuses), summary, steps)
 
 
 @dataclass(frozen=True)
@@ -217,19 +217,19 @@ def _reason(detail: str | None, badge: Badge) -> str | None:
 def _message_step(step: StepView, number: int) -> TimelineStep:
     badge = _MESSAGE_BADGES.get(step.status, status_badge(step.status))
     moments: list[Moment] = []
-    if step.status == StepStatus.SENT and step.finishedAt:
-        moments.append(Moment("Sent", step.finishedAt))
-        if step.openedAt:
-            moments.append(Moment("Opened", step.openedAt))
-    elif step.status == StepStatus.WAITING_FOR_CHANNEL and step.dueAt:
-        moments.append(Moment("Checks the channel again", step.dueAt, "relative"))
-    elif step.status == StepStatus.IN_PROGRESS and step.startedAt:
-        moments.append(Moment("Trying since", step.startedAt))
+    if step.status == StepStatus.SENT and step.finished_at:
+        moments.append(Moment("Sent", step.finished_at))
+        if step.opened_at:
+            moments.append(Moment("Opened", step.opened_at))
+    elif step.status == StepStatus.WAITING_FOR_CHANNEL and step.due_at:
+        moments.append(Moment("Checks the channel again", step.due_at, "relative"))
+    elif step.status == StepStatus.IN_PROGRESS and step.started_at:
+        moments.append(Moment("Trying since", step.started_at))
     elif (
         step.status in (StepStatus.SKIPPED, StepStatus.FAILED, StepStatus.POSSIBLY_SENT)
-        and step.finishedAt
+        and step.finished_at
     ):
-        moments.append(Moment(badge.label, step.finishedAt))
+        moments.append(Moment(badge.label, step.finished_at))
     reason = _reason(step.detail, badge)
     if step.attempts > 1 and step.status != StepStatus.SENT:
         reason = f"{reason} ({step.attempts} attempts)" if reason else f"{step.attempts} attempts"
@@ -257,20 +257,20 @@ def _happened_at(step: StepView) -> datetime | None:
         StepStatus.FAILED,
         StepStatus.POSSIBLY_SENT,
     ):
-        return step.finishedAt or step.startedAt
+        return step.finished_at or step.started_at
     if step.status in (StepStatus.DONE, StepStatus.IN_PROGRESS, StepStatus.WAITING_FOR_CHANNEL):
-        return step.startedAt
+        return step.started_at
     return None
 
 
 def _delay_step(step: StepView, number: int) -> TimelineStep:
     badge = _DELAY_BADGES.get(step.status, status_badge(step.status))
-    length = human_duration(timedelta(seconds=step.delaySeconds or 0))
+    length = human_duration(timedelta(seconds=step.delay_seconds or 0))
     moments: list[Moment] = []
-    if step.status == StepStatus.IN_PROGRESS and step.dueAt:
-        moments.append(Moment("Ends", step.dueAt))
-    elif step.status == StepStatus.DONE and step.finishedAt:
-        moments.append(Moment("Ended", step.finishedAt))
+    if step.status == StepStatus.IN_PROGRESS and step.due_at:
+        moments.append(Moment("Ends", step.due_at))
+    elif step.status == StepStatus.DONE and step.finished_at:
+        moments.append(Moment("Ended", step.finished_at))
     return TimelineStep(
         number=number,
         kind="delay",
@@ -289,7 +289,7 @@ _CHANNEL_EVENTS = ("CHANNEL_WAITING", "CHANNEL_RECHECKED", "CHANNEL_RESTORED")
 
 def _channel_entry(event: EventView, view: CampaignView) -> TimelineStep:
     """A channel wait, re-check or restore, as an entry of its own."""
-    step = next((s for s in view.steps if s.nodeId == event.nodeId), None)
+    step = next((s for s in view.steps if s.node_id == event.node_id), None)
     family = channel_family(step.channel if step else None)
     label = CHANNEL_TYPE_LABELS[ChannelType(family.upper())] if family else "The channel"
     moments = [Moment("", event.at, "absolute")]
@@ -332,21 +332,21 @@ def _reply_entry(view: CampaignView) -> TimelineStep | None:
     reply = view.reply
     if reply is None:
         return None
-    family = reply.channelType.lower() if reply.channelType else None
+    family = reply.channel_type.lower() if reply.channel_type else None
     if family is None:
         family = next(
             (
                 channel_family(s.channel)
                 for s in view.steps
-                if reply.channelId and s.platformChannelId == reply.channelId
+                if reply.channel_id and s.platform_channel_id == reply.channel_id
             ),
             None,
         )
     channel = CHANNEL_TYPE_LABELS[ChannelType(family.upper())] if family else None
-    moments = [Moment("Sent", reply.sentAt)]
+    moments = [Moment("Sent", reply.sent_at)]
     note = _REPLY_SOURCES.get(reply.source or "")
-    if note or reply.noticedAt - reply.sentAt > timedelta(minutes=1):
-        moments.append(Moment("noticed", reply.noticedAt))
+    if note or reply.noticed_at - reply.sent_at > timedelta(minutes=1):
+        moments.append(Moment("noticed", reply.noticed_at))
     return TimelineStep(
         number=None,
         kind="reply",
@@ -358,7 +358,7 @@ def _reply_entry(view: CampaignView) -> TimelineStep | None:
         message=reply.body,
         reason=note[:1].upper() + note[1:] if note else None,
         moments=moments,
-        at=reply.sentAt,
+        at=reply.sent_at,
         order=float("inf"),
     )
 
@@ -390,7 +390,7 @@ def step_progress(view: CampaignView) -> Progress:
     return Progress(
         _segments([s.status for s in steps]),
         summary,
-        f"{view.stepsDone}/{view.stepsTotal} steps" if is_active(view.status) else "",
+        f"{view.steps_done}/{view.steps_total} steps" if is_active(view.status) else "",
     )
 
 
@@ -404,15 +404,15 @@ _END_SENTENCES: dict[str, str] = {
 
 
 def end_sentence(view: CampaignView) -> str | None:
-    if view.endReason is None and view.endedAt is None:
+    if view.end_reason is None and view.ended_at is None:
         return None
-    sentence = _END_SENTENCES.get(view.endReason or "", "The campaign ended.")
-    if view.endReason == EndReason.FAILED and view.lastError:
-        sentence = f"The campaign failed: {view.lastError}"
-    elif view.endReason == EndReason.CHANNEL_UNAVAILABLE and view.endDetail:
+    sentence = _END_SENTENCES.get(view.end_reason or "", "The campaign ended.")
+    if view.end_reason == EndReason.FAILED and view.last_error:
+        sentence = f"The campaign failed: {view.last_error}"
+    elif view.end_reason == EndReason.CHANNEL_UNAVAILABLE and view.end_detail:
         unsent = sum(1 for s in view.steps if s.type == "message" and s.status == "NOT_SENT")
         sentence = (
-            f"30 days passed without a reply; {view.endDetail}, so {unsent} "
+            f"30 days passed without a reply; {view.end_detail}, so {unsent} "
             f"message{'s' if unsent != 1 else ''} never went out."
         )
     return sentence

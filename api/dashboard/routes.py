@@ -1,8 +1,9 @@
 """The recruiter dashboard: sign-in, roles, role overview, campaign detail and cancel.
 
 Server-rendered pages over the API's own read path: `CampaignService` (role overview, view,
-cancel) and the read-model queries. A page showing a campaign that still runs polls a `/live`
-fragment of itself every few seconds (dashboard.js) and stops once nothing is active.
+cancel; the same dependency the API's routes use) and the read-model queries. A page showing a
+campaign that still runs polls a `/live` fragment of itself every few seconds (dashboard.js)
+and stops once nothing is active.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -25,6 +26,7 @@ from api.dashboard.access import (
     SIGN_IN,
     DashboardCaller,
     DashboardRoute,
+    SignedInCaller,
     SignInRequired,
     clear_session,
     require_csrf,
@@ -34,20 +36,19 @@ from api.dashboard.access import (
 from api.dashboard.session import (
     COOKIE_NAME,
     SESSION_MAX_AGE_SECONDS,
-    csrf_token,
     read_session,
     sign_session,
 )
 from api.dashboard.templating import STATIC_DIR, STATIC_PATH, templates
-from api.deps import (
+from api.deps import CampaignServiceDep, ServicesDep
+from api.errors import ApiError
+from api.platform_access import (
     Caller,
-    ServicesDep,
     load_candidate,
     load_role,
     platform_unavailable,
     resolve_user,
 )
-from api.errors import ApiError
 from api.schemas import CampaignView, RoleCampaignRow
 from db import campaign_queries
 from recruiting_platform import PlatformError, PlatformUnauthorized, Role
@@ -67,8 +68,25 @@ templates.env.globals.update(
 router = APIRouter(include_in_schema=False)
 pages = APIRouter(prefix=HOME, route_class=DashboardRoute, include_in_schema=False)
 
-StatusFilter = Annotated[str | None, Query(alias="status")]
-Sort = Annotated[str, Query(pattern=f"^({'|'.join(presenters.SORTS)})$")]
+
+@dataclass(frozen=True)
+class OverviewQuery:
+    """The role overview's status filter, sort and page, from the query string."""
+
+    status: str | None
+    sort: str
+    cursor: str | None
+
+
+def overview_query(
+    status: Annotated[str | None, Query()] = None,
+    sort: Annotated[str, Query(pattern=f"^({'|'.join(presenters.SORTS)})$")] = "candidate",
+    cursor: str | None = None,
+) -> OverviewQuery:
+    return OverviewQuery(status, sort, cursor)
+
+
+OverviewQueryDep = Annotated[OverviewQuery, Depends(overview_query)]
 
 _NOTICES = {
     "cancelled": "Campaign cancelled. No more messages will be sent.",
@@ -80,18 +98,16 @@ _NOTICES = {
 def _render(
     request: Request,
     template: str,
-    caller: Caller | None,
+    caller: SignedInCaller | None,
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    secret = request.app.state.services.settings.session_secret
-    cookie = request.cookies.get(COOKIE_NAME, "")
     return templates.TemplateResponse(
         request,
         template,
         {
             "user": caller.user if caller else None,
-            "csrf": csrf_token(secret, cookie) if caller else None,
+            "csrf": caller.csrf if caller else None,
             "poll_seconds": POLL_SECONDS,
             **context,
         },
@@ -259,30 +275,24 @@ async def _all_statuses(service: CampaignService, caller: Caller, role_id: int) 
     while True:
         page = await service.role_overview(caller, role_id, cursor=cursor, limit=PAGE_SIZE)
         statuses += [row.status for row in page.items]
-        cursor = page.nextCursor
+        cursor = page.next_cursor
         if cursor is None:
             return statuses
 
 
 async def _overview(
-    services: ServicesDep,
-    caller: Caller,
-    role_id: int,
-    status: str | None,
-    sort: str,
-    cursor: str | None,
+    service: CampaignService, caller: Caller, role_id: int, query: OverviewQuery
 ) -> Overview:
-    service = CampaignService(services)
-    status = _status_filter(status)
+    status, sort, cursor = _status_filter(query.status), query.sort, query.cursor
     page = await service.role_overview(
         caller, role_id, status=status, sort=sort, cursor=cursor, limit=PAGE_SIZE
     )
-    if status is None and cursor is None and page.nextCursor is None:
+    if status is None and cursor is None and page.next_cursor is None:
         statuses = [row.status for row in page.items]  # the page is the whole role
     else:
         statuses = await _all_statuses(service, caller, role_id)
     params = {"status": status, "sort": sort, "cursor": cursor}
-    query = urlencode({key: value for key, value in params.items() if value})
+    live_query = urlencode({key: value for key, value in params.items() if value})
     return Overview(
         role_id=role_id,
         rows=page.items,
@@ -290,9 +300,9 @@ async def _overview(
         chips=presenters.filter_chips(statuses, status),
         status=status,
         sort=sort,
-        next_cursor=page.nextCursor,
+        next_cursor=page.next_cursor,
         active=any(presenters.is_active(s) for s in statuses),
-        live_url=f"{HOME}/roles/{role_id}/live?{query}",
+        live_url=f"{HOME}/roles/{role_id}/live?{live_query}",
     )
 
 
@@ -302,13 +312,12 @@ async def role_page(
     role_id: int,
     caller: DashboardCaller,
     services: ServicesDep,
-    status: StatusFilter = None,
-    sort: Sort = "candidate",
-    cursor: str | None = None,
+    campaigns: CampaignServiceDep,
+    query: OverviewQueryDep,
 ) -> Response:
     """One row per candidate of the role: status, progress, last and next action."""
     role = await load_role(services, caller, role_id)
-    overview = await _overview(services, caller, role_id, status, sort, cursor)
+    overview = await _overview(campaigns, caller, role_id, query)
     return _render(request, "role.html", caller, role=role, overview=overview)
 
 
@@ -317,12 +326,10 @@ async def role_live(
     request: Request,
     role_id: int,
     caller: DashboardCaller,
-    services: ServicesDep,
-    status: StatusFilter = None,
-    sort: Sort = "candidate",
-    cursor: str | None = None,
+    campaigns: CampaignServiceDep,
+    query: OverviewQueryDep,
 ) -> Response:
-    overview = await _overview(services, caller, role_id, status, sort, cursor)
+    overview = await _overview(campaigns, caller, role_id, query)
     return _live(request, _render(request, "_role_live.html", caller, overview=overview))
 
 
@@ -361,13 +368,13 @@ async def campaign_page(
     candidate_id: int,
     caller: DashboardCaller,
     services: ServicesDep,
+    campaigns: CampaignServiceDep,
     notice: str | None = None,
 ) -> Response:
     """The candidate's latest campaign as a timeline, with Cancel and a Temporal link."""
     role = await load_role(services, caller, role_id)
     candidate = await load_candidate(services, caller, role_id, candidate_id)
-    service = CampaignService(services)
-    view = await _none_if_missing(service.latest_view(caller, role_id, candidate_id))
+    view = await _none_if_missing(campaigns.latest_view(caller, role_id, candidate_id))
     return _render(
         request,
         "campaign.html",
@@ -385,9 +392,9 @@ async def campaign_live(
     role_id: int,
     candidate_id: int,
     caller: DashboardCaller,
-    services: ServicesDep,
+    campaigns: CampaignServiceDep,
 ) -> Response:
-    view = await _none_if_missing(CampaignService(services).view(caller, role_id, candidate_id))
+    view = await _none_if_missing(campaigns.view(caller, role_id, candidate_id))
     context = _campaign_context(role_id, candidate_id, view)
     return _live(request, _render(request, "_campaign_live.html", caller, **context))
 
@@ -399,11 +406,12 @@ async def cancel_campaign(
     candidate_id: int,
     caller: DashboardCaller,
     services: ServicesDep,
+    campaigns: CampaignServiceDep,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Cancel the candidate's running campaign (the API's DELETE), then show it again."""
     require_csrf(request, services, csrf)
-    result = await CampaignService(services).cancel(caller, role_id, candidate_id)
+    result = await campaigns.cancel(caller, role_id, candidate_id)
     notice = "ended" if not result.cancelled else result.status.lower()
     return RedirectResponse(
         f"{HOME}/roles/{role_id}/candidates/{candidate_id}?notice={notice}", status_code=303

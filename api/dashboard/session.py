@@ -3,9 +3,9 @@
 The cookie holds the user's platform token (the same token the API takes as a Bearer token),
 when it was issued and a random nonce, signed with `settings.session_secret`. It is HTTP-only
 (page scripts cannot read it) and SameSite=Lax (other sites' forms and scripts do not send it).
-The token is checked with the platform on every request (cached briefly by the API's
-UserCache), so a token the platform revokes stops working at once; the signature only proves
-the cookie is ours.
+The token is checked with the platform on every request (cached briefly by
+`api.platform_access.resolve_user`), so a token the platform revokes stops working at once; the
+signature only proves the cookie is ours.
 
 A form that changes something carries a CSRF token: an HMAC of the session cookie under a
 different purpose label, so it changes with every sign-in and cannot be forged without the

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from api.campaign_service import CampaignService, campaign_path
-from api.deps import CallerDep, ServicesDep
+from api.campaign_views import campaign_path
+from api.deps import CallerDep, CampaignServiceDep
 from api.errors import responses
 from api.schemas import CampaignStarted, CampaignView, CancelResult, RoleCampaignPage
 from campaigns.definition import CampaignDefinition
@@ -69,20 +69,18 @@ DefinitionBody = Annotated[
     },
 )
 async def put_campaign(
-    roleId: int,  # noqa: N803 - the brief's path parameter names
-    candidateId: int,  # noqa: N803
+    roleId: int,  # the brief's path parameter names
+    candidateId: int,
     definition: DefinitionBody,
     caller: CallerDep,
-    services: ServicesDep,
+    campaigns: CampaignServiceDep,
     response: Response,
     replace: Annotated[
         bool, Query(description="Cancel a different active campaign and start this one")
     ] = False,
 ) -> CampaignStarted:
     """Start the candidate's campaign at once (idempotent for the same definition)."""
-    started = await CampaignService(services).start(
-        caller, roleId, candidateId, definition, replace=replace
-    )
+    started = await campaigns.start(caller, roleId, candidateId, definition, replace=replace)
     response.status_code = status.HTTP_201_CREATED if started.created else status.HTTP_200_OK
     response.headers["Location"] = campaign_path(roleId, candidateId)
     return started
@@ -94,13 +92,13 @@ async def put_campaign(
     responses=responses(401, 404, 503),
 )
 async def get_campaign(
-    roleId: int,  # noqa: N803
-    candidateId: int,  # noqa: N803
+    roleId: int,
+    candidateId: int,
     caller: CallerDep,
-    services: ServicesDep,
+    campaigns: CampaignServiceDep,
 ) -> CampaignView:
     """The candidate's latest campaign: status, steps, messages, reply and what comes next."""
-    return await CampaignService(services).view(caller, roleId, candidateId)
+    return await campaigns.view(caller, roleId, candidateId)
 
 
 @router.delete(
@@ -110,14 +108,14 @@ async def get_campaign(
     | responses(401, 404, 503),
 )
 async def delete_campaign(
-    roleId: int,  # noqa: N803
-    candidateId: int,  # noqa: N803
+    roleId: int,
+    candidateId: int,
     caller: CallerDep,
-    services: ServicesDep,
+    campaigns: CampaignServiceDep,
     response: Response,
 ) -> CancelResult:
     """Cancel the candidate's active campaign; repeating it is harmless."""
-    result = await CampaignService(services).cancel(caller, roleId, candidateId)
+    result = await campaigns.cancel(caller, roleId, candidateId)
     if result.status == "CANCELLING":
         response.status_code = status.HTTP_202_ACCEPTED
     return result
@@ -129,9 +127,9 @@ async def delete_campaign(
     responses=responses(401, 404, 422, 503),
 )
 async def list_role_campaigns(
-    roleId: int,  # noqa: N803
+    roleId: int,
     caller: CallerDep,
-    services: ServicesDep,
+    campaigns: CampaignServiceDep,
     status_filter: Annotated[
         str | None,
         Query(
@@ -145,6 +143,6 @@ async def list_role_campaigns(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> RoleCampaignPage:
     """One row per candidate of the role with their latest campaign's status and progress."""
-    return await CampaignService(services).role_overview(
+    return await campaigns.role_overview(
         caller, roleId, status=status_filter, sort=sort, cursor=cursor, limit=limit
     )

@@ -37,7 +37,7 @@ async def readyz(services: ServicesDep) -> JSONResponse:
         try:
             await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
             results[name] = "ok"
-        except Exception as error:  # noqa: BLE001 - any failure means not ready
+        except Exception as error:  # any failure means not ready
             results[name] = f"unreachable ({type(error).__name__})"
     down = [name for name, result in results.items() if result != "ok"]
     if down:

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from temporalio.service import RPCError
 
 from api.campaign_service import CampaignService
-from api.deps import ServicesDep
+from api.deps import CampaignServiceDep, ServicesDep
 from api.errors import ApiError, responses, temporal_unavailable
 from api.schemas import WebhookAck
 from api.webhook_signature import BadSignature, verify
@@ -82,6 +82,7 @@ async def _verified_body(
 async def candidate_replied(
     request: Request,
     services: ServicesDep,
+    campaigns: CampaignServiceDep,
     x_signature_timestamp: str | None = Header(default=None),
     x_signature: str | None = Header(default=None),
 ) -> WebhookAck:
@@ -101,19 +102,19 @@ async def candidate_replied(
             now=now,
         )
     if not claim.first and claim.outcome != webhook_store.RECEIVED:
-        return WebhookAck(outcome="DUPLICATE", campaignId=claim.campaign_id)
-    ack = await _signal_reply(services, body, received_at=now)
+        return WebhookAck(outcome="DUPLICATE", campaign_id=claim.campaign_id)
+    ack = await _signal_reply(campaigns, body, received_at=now)
     async with services.sessions() as session:
         await webhook_store.finish(
-            session, claim.receipt_id, outcome=ack.outcome, campaign_id=ack.campaignId
+            session, claim.receipt_id, outcome=ack.outcome, campaign_id=ack.campaign_id
         )
     return ack
 
 
 async def _signal_reply(
-    services: ServicesDep, body: ReplyWebhook, received_at: datetime
+    campaigns: CampaignService, body: ReplyWebhook, received_at: datetime
 ) -> WebhookAck:
-    running = await CampaignService(services).running_campaign(body.candidateId)
+    running = await campaigns.running_campaign(body.candidateId)
     if running is None or running.owner_user_id != body.userId:
         logger.info("Reply webhook for candidate %s ignored: no running campaign", body.candidateId)
         return WebhookAck(outcome="IGNORED_NO_RUNNING_CAMPAIGN")
@@ -124,7 +125,7 @@ async def _signal_reply(
             body.candidateId,
             running.campaign_id,
         )
-        return WebhookAck(outcome="IGNORED_BEFORE_CAMPAIGN_START", campaignId=running.campaign_id)
+        return WebhookAck(outcome="IGNORED_BEFORE_CAMPAIGN_START", campaign_id=running.campaign_id)
     try:
         await running.handle.signal(
             CampaignWorkflow.reply,
@@ -137,7 +138,7 @@ async def _signal_reply(
         )
     except RPCError as error:
         raise temporal_unavailable() from error
-    return WebhookAck(outcome="SIGNALLED", campaignId=running.campaign_id)
+    return WebhookAck(outcome="SIGNALLED", campaign_id=running.campaign_id)
 
 
 @router.post("/channel", response_model=list[WebhookAck], responses=responses(401, 422, 503))
@@ -166,10 +167,10 @@ async def channel_changed(
                     CampaignWorkflow.channel_restored,
                     ChannelRestored(channel_type=body.type, channel_id=body.channelId),
                 )
-                acks.append(WebhookAck(outcome="SIGNALLED", campaignId=campaign.id))
+                acks.append(WebhookAck(outcome="SIGNALLED", campaign_id=campaign.id))
             except RPCError:
                 # Ended meanwhile, or Temporal is down: the workflow re-checks on its own.
-                acks.append(WebhookAck(outcome="NOT_SIGNALLED", campaignId=campaign.id))
+                acks.append(WebhookAck(outcome="NOT_SIGNALLED", campaign_id=campaign.id))
     signalled = sum(ack.outcome == "SIGNALLED" for ack in acks)
     async with services.sessions() as session:
         await webhook_store.record(

@@ -14,12 +14,11 @@ from config import PROJECT_ROOT, Settings
 from devstack.banner import EXAMPLE_FILE, render_banner
 from devstack.commands import api_spec, simulator_spec, temporal_spec, worker_spec
 from devstack.lock import StackAlreadyRunning, StackLock
-from devstack.options import LaunchOptions, OptionError, parse_options
+from devstack.options import LaunchOptions, OptionError, parse_options, parse_ports
 from devstack.ports import (
     PortError,
     StackPorts,
     ensure_ports_free,
-    parse_ports,
     port_is_free,
 )
 
@@ -154,7 +153,7 @@ def test_every_process_is_pointed_at_this_stacks_ports(tmp_path: Path) -> None:
         assert spec.env["TEMPORAL_UI_URL"] == "http://127.0.0.1:9234"
         assert spec.env["DATABASE_URL"] == options.database_url
     api = api_spec(options, {}).command
-    assert "api.app:app" in api
+    assert "api.app:create_app" in api and "--factory" in api
     assert api[api.index("--port") + 1] == "9000"
 
 

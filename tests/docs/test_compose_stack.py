@@ -210,7 +210,7 @@ def test_api_and_worker_wait_for_the_migration_temporal_and_the_search_attribute
 def test_the_api_port_is_the_same_everywhere() -> None:
     api = services()["api"]
     command = api["command"]
-    assert command[:2] == ["uvicorn", "api.app:app"]
+    assert command[:2] == ["uvicorn", "api.app:create_app"] and "--factory" in command
     port = command_option(command, "--port")
     assert command_option(command, "--host") == "0.0.0.0"
     assert f"{port}:{port}" in api["ports"]

@@ -1,0 +1,108 @@
+"""Who is calling and what they may see, asked of the recruiting platform with their token.
+
+The platform owns users, roles and candidates: a token is checked with `GET /user/me`, and a
+role or candidate is the caller's only when the platform lists it for their token. Answers are
+cached briefly (`AppServices.users`, `AppServices.role_candidates`), keyed by a hash of the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from api.errors import ApiError, not_found
+from api.services import AppServices
+from recruiting_platform import (
+    Candidate,
+    PlatformError,
+    PlatformNotFound,
+    PlatformUnauthorized,
+    Role,
+    User,
+    UserToken,
+)
+
+
+class Caller:
+    """The signed-in user and their token, for calls to the platform on their behalf."""
+
+    def __init__(self, user: User, token: str) -> None:
+        self.user = user
+        self.token = token
+
+    @property
+    def credentials(self) -> UserToken:
+        return UserToken(self.token)
+
+
+def token_key(token: str, *parts: object) -> str:
+    """Never keep raw tokens as keys: they would outlive the request in memory dumps."""
+    return hashlib.sha256(token.encode()).hexdigest() + "".join(f"/{p}" for p in parts)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def platform_unavailable(error: PlatformError) -> ApiError:
+    return ApiError(
+        503, "PLATFORM_UNAVAILABLE", f"The recruiting platform did not answer ({error})"
+    )
+
+
+async def resolve_user(services: AppServices, token: str | None) -> User:
+    """The platform user behind a token, cached briefly; 401 when missing or rejected."""
+    if not token:
+        raise ApiError(401, "UNAUTHORIZED", "Authorization: Bearer <platform token> is required")
+    key = token_key(token)
+    cached = services.users.get(key)
+    if cached is not None:
+        return cached
+    try:
+        user = await services.platform.get_me(UserToken(token))
+    except PlatformUnauthorized:
+        raise ApiError(401, "UNAUTHORIZED", "The platform rejected this token") from None
+    except PlatformError as error:
+        raise platform_unavailable(error) from None
+    services.users[key] = user
+    return user
+
+
+async def load_role(services: AppServices, caller: Caller, role_id: int) -> Role:
+    try:
+        return await services.platform.get_role(caller.credentials, role_id)
+    except (PlatformNotFound, PlatformUnauthorized):
+        raise not_found("Role not found") from None
+    except PlatformError as error:
+        raise platform_unavailable(error) from None
+
+
+async def load_candidates(
+    services: AppServices, caller: Caller, role_id: int, *, cached: bool = False
+) -> list[Candidate]:
+    """The role's candidates; `cached` accepts an answer up to a few seconds old (listings)."""
+    key = token_key(caller.token, "role", role_id)
+    if cached and (hit := services.role_candidates.get(key)) is not None:
+        return hit
+    try:
+        candidates = await services.platform.list_candidates(caller.credentials, role_id)
+    except (PlatformNotFound, PlatformUnauthorized):
+        raise not_found("Role not found") from None
+    except PlatformError as error:
+        raise platform_unavailable(error) from None
+    services.role_candidates[key] = candidates
+    return candidates
+
+
+async def load_candidate(
+    services: AppServices, caller: Caller, role_id: int, candidate_id: int
+) -> Candidate:
+    """The candidate, or 404 whether the role or candidate does not exist or is someone else's.
+
+    One platform call: listing a role's candidates already answers 404 for another's role."""
+    for candidate in await load_candidates(services, caller, role_id):
+        if candidate.id == candidate_id:
+            return candidate
+    raise not_found("Candidate not found in this role")
