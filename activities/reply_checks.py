@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import Row
 from temporalio import activity
@@ -112,7 +113,9 @@ class ReplyCheckActivities:
             ),
         )
 
-    async def _check_one(self, campaign: Row, channels_of) -> str:  # noqa: ANN001
+    async def _check_one(
+        self, campaign: Row, channels_of: Callable[[int], asyncio.Task[list[Channel]]]
+    ) -> str:
         try:
             channels = await channels_of(campaign.owner_user_id)
             chats, _ = await read_chats(

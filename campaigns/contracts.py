@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from campaigns.definition import CampaignDefinition, ChannelType, MessageChannel
 from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
 
-TASK_QUEUE_DEFAULT = "campaign-executor"
 WORKFLOW_ID_PREFIX = "campaign-candidate-"
 
 

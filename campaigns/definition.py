@@ -106,7 +106,9 @@ class DelayNode(BaseModel):
 
     id: StrictInt = Field(ge=1, le=2**31 - 1)
     type: Literal["delay-step"]
-    delaySeconds: StrictInt = Field(gt=0, le=int(CAMPAIGN_LIFETIME.total_seconds()))  # noqa: N815
+    delaySeconds: StrictInt = Field(
+        gt=0, le=int(CAMPAIGN_LIFETIME.total_seconds())
+    )  # the brief's camelCase name
 
 
 CampaignNode = Annotated[MessageNode | DelayNode, Field(discriminator="type")]

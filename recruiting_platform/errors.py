@@ -5,13 +5,10 @@ platform's `detail`, message text or personal data, so they are safe to log and 
 in workflow history.
 """
 
-from typing import ClassVar
-
 
 class PlatformError(Exception):
-    """Any failed platform call. `retryable` says whether trying again later can help."""
-
-    retryable: ClassVar[bool] = False
+    """Any failed platform call. How to react to each (retry, wait, skip) is the caller's
+    decision: the send activity's `except` clauses are the one place that says it."""
 
     def __init__(
         self, message: str, *, status_code: int | None = None, code: str | None = None
@@ -32,8 +29,6 @@ class PlatformNotFound(PlatformError):
 class ChannelUnavailable(PlatformError):
     """503 CHANNEL_ERROR: the channel is down for now (status ERROR)."""
 
-    retryable = True
-
 
 class ChannelLoggedOut(PlatformError):
     """409 CHANNEL_ERROR_CREDENTIALS: the user must reconnect the channel."""
@@ -50,8 +45,6 @@ class PlatformRejected(PlatformError):
 class RateLimited(PlatformError):
     """429: slow down; wait `retry_after_seconds` when the platform says how long."""
 
-    retryable = True
-
     def __init__(
         self,
         message: str,
@@ -66,8 +59,6 @@ class RateLimited(PlatformError):
 
 class PlatformTransient(PlatformError):
     """5xx, connection failures, unreadable answers: worth retrying."""
-
-    retryable = True
 
 
 class PlatformTimeout(PlatformTransient):

@@ -39,7 +39,9 @@ async def test_crash_after_the_workflow_started_leaves_a_row_written_by_the_work
     """The API died between starting the workflow and writing its row."""
     campaign = campaign_input()
     service = CampaignService(api.services)
-    await service._start_workflow(campaign, campaign.definition.fingerprint())  # noqa: SLF001
+    await service._start_workflow(
+        campaign, campaign.definition.fingerprint()
+    )  # the start alone, no row
 
     row = await eventually(lambda: _rows_for(api.sessions, campaign.campaign_id))
     assert row.status == "RUNNING" and row.candidate_id == MILAN

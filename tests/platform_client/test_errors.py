@@ -62,7 +62,6 @@ async def test_unknown_credentials_are_unauthorized(platform: PlatformClient) ->
     with pytest.raises(PlatformUnauthorized):
         await platform.list_roles(OnBehalfOf(999))
     assert bad_token.value.status_code == 401
-    assert bad_token.value.retryable is False
 
 
 async def test_wrong_service_token_is_unauthorized(simulator: str) -> None:
@@ -79,34 +78,30 @@ async def test_other_users_resources_are_not_found(platform: PlatformClient) -> 
     with pytest.raises(PlatformNotFound):
         await platform.list_messages(OnBehalfOf(2), channel_id=EMAIL, candidate_id=MILAN)
     assert role.value.code == "NOT_FOUND"
-    assert role.value.retryable is False
 
 
-async def test_channel_in_error_is_unavailable_and_retryable(
+async def test_channel_in_error_is_unavailable(
     platform: PlatformClient, control: httpx.AsyncClient
 ) -> None:
     await set_channel_status(control, EMAIL, "ERROR")
     with pytest.raises(ChannelUnavailable) as caught:
         await send(platform)
     assert (caught.value.status_code, caught.value.code) == (503, "CHANNEL_ERROR")
-    assert caught.value.retryable is True
     assert_safe_to_log(caught.value)
 
 
-async def test_logged_out_channel_is_not_retryable(
+async def test_logged_out_channel_raises_channel_logged_out(
     platform: PlatformClient, control: httpx.AsyncClient
 ) -> None:
     await set_channel_status(control, LINKEDIN, "ERROR_CREDENTIALS")
     with pytest.raises(ChannelLoggedOut) as caught:
         await send(platform, channel_id=LINKEDIN)
     assert caught.value.code == "CHANNEL_ERROR_CREDENTIALS"
-    assert caught.value.retryable is False
 
 
 async def test_candidate_without_address_is_unreachable(platform: PlatformClient) -> None:
     with pytest.raises(CandidateUnreachable) as caught:
         await send(platform, channel_id=EMAIL, candidate_id=1003)
-    assert caught.value.retryable is False
     assert_safe_to_log(caught.value)
 
 
@@ -114,7 +109,6 @@ async def test_invalid_message_is_rejected_with_its_code(platform: PlatformClien
     with pytest.raises(PlatformRejected) as caught:
         await send(platform, text="  ")
     assert (caught.value.status_code, caught.value.code) == (422, "INVALID_MESSAGE")
-    assert caught.value.retryable is False
 
 
 async def test_other_client_errors_are_rejected(
@@ -133,7 +127,6 @@ async def test_rate_limit_carries_retry_after(
     with pytest.raises(RateLimited) as caught:
         await send(platform)
     assert caught.value.retry_after_seconds == 7.0
-    assert caught.value.retryable is True
 
 
 async def test_server_errors_are_transient(
@@ -143,7 +136,6 @@ async def test_server_errors_are_transient(
     with pytest.raises(PlatformTransient) as caught:
         await send(platform)
     assert type(caught.value) is PlatformTransient
-    assert caught.value.retryable is True
     assert_safe_to_log(caught.value)
 
 
@@ -179,7 +171,6 @@ async def test_slow_answer_is_a_timeout(
     with pytest.raises(PlatformTimeout) as caught:
         await send(impatient, creds=UserToken("tok-andreas"))
     assert isinstance(caught.value, PlatformTransient)
-    assert caught.value.retryable is True
 
 
 async def test_timeout_after_acceptance_then_keyed_retry_gets_the_same_message(

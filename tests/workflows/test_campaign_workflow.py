@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from campaigns.contracts import CampaignProgress, ChannelRestored, ReplyReceived
+from campaigns.contracts import CampaignProgress, ChannelRestored, ReplyReceived, StepProgress
 from campaigns.definition import ChannelType
 from campaigns.status import CampaignStatus, EndReason, StepStatus, WaitCause
 from db.engine import SessionFactory
@@ -77,7 +77,7 @@ async def fresh_worker(
         yield running
 
 
-def step(progress: CampaignProgress, node_id: int):  # noqa: ANN201 - test helper
+def step(progress: CampaignProgress, node_id: int) -> StepProgress:
     return next(s for s in progress.steps if s.node_id == node_id)
 
 
@@ -598,16 +598,18 @@ async def _set_channel_status(simulator: str, channel_id: int, status: str) -> N
     )
 
 
-async def _step_attempts_at_least(handle, node_id: int, attempts: int) -> bool:  # noqa: ANN001
+async def _step_attempts_at_least(handle: WorkflowHandle, node_id: int, attempts: int) -> bool:
     progress: CampaignProgress = await handle.query(CampaignWorkflow.progress)
     return step(progress, node_id).attempts >= attempts
 
 
-async def _step_status_is(handle, node_id: int, status: StepStatus):  # noqa: ANN001, ANN202
+async def _step_status_is(
+    handle: WorkflowHandle, node_id: int, status: StepStatus
+) -> CampaignProgress | None:
     progress: CampaignProgress = await handle.query(CampaignWorkflow.progress)
     return progress if step(progress, node_id).status is status else None
 
 
-async def _status_is(handle, status: CampaignStatus):  # noqa: ANN001, ANN202
+async def _status_is(handle: WorkflowHandle, status: CampaignStatus) -> CampaignProgress | None:
     progress: CampaignProgress = await handle.query(CampaignWorkflow.progress)
     return progress if progress.status is status else None

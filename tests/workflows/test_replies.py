@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from campaigns.contracts import CampaignProgress, ReplyReceived
+from campaigns.contracts import CampaignProgress, ReplyReceived, StepProgress
 from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus
 from db.engine import SessionFactory, create_engine, create_session_factory
 from db.models import Campaign, CampaignEventRow
@@ -101,15 +102,17 @@ async def candidate_writes(
     return result["message"]["id"]
 
 
-def step(progress: CampaignProgress, node_id: int):  # noqa: ANN201 - test helper
+def step(progress: CampaignProgress, node_id: int) -> StepProgress:
     return next(s for s in progress.steps if s.node_id == node_id)
 
 
-async def _progress(handle) -> CampaignProgress:  # noqa: ANN001
+async def _progress(handle: WorkflowHandle) -> CampaignProgress:
     return await handle.query(CampaignWorkflow.progress)
 
 
-async def _step_is(handle, node_id: int, status: StepStatus) -> CampaignProgress | None:  # noqa: ANN001
+async def _step_is(
+    handle: WorkflowHandle, node_id: int, status: StepStatus
+) -> CampaignProgress | None:
     progress = await _progress(handle)
     return progress if step(progress, node_id).status is status else None
 
@@ -281,7 +284,7 @@ async def test_a_cancel_during_the_post_reports_the_message_as_sent(
     assert step(progress, 1).detail == SENT_AS_IT_ENDED
 
 
-async def _send_phase_is(env: WorkflowEnvironment, handle, phase: str) -> bool:  # noqa: ANN001
+async def _send_phase_is(env: WorkflowEnvironment, handle: WorkflowHandle, phase: str) -> bool:
     """The send activity's last heartbeat says which phase it is in."""
     pending = (await handle.describe()).raw_description.pending_activities
     if not pending or not pending[0].heartbeat_details.payloads:
@@ -339,6 +342,6 @@ async def test_every_channel_recheck_moves_the_next_check_and_counts_the_attempt
     await handle.result()
 
 
-async def _attempts_at_least(handle, attempts: int) -> CampaignProgress | None:  # noqa: ANN001
+async def _attempts_at_least(handle: WorkflowHandle, attempts: int) -> CampaignProgress | None:
     progress = await _progress(handle)
     return progress if step(progress, 1).attempts >= attempts else None
