@@ -253,6 +253,55 @@ def _limit_move(times: list[datetime], at: datetime, limits: Sequence[Limit]) ->
     return None
 
 
+# --- the ledger's contract ------------------------------------------------------------------
+
+
+class ReservationStatus(StrEnum):
+    READY = "READY"  # post now (after `wait`, a few seconds at most)
+    WAIT = "WAIT"  # sleep until `send_at`, then ask again: the same reservation is found
+    NO_SLOT = "NO_SLOT"  # no slot by `not_after`: do not send; nothing was reserved
+
+
+class ReserveRequest(BaseModel):
+    """Reserve the slot of one step's send (idempotent per campaign and node)."""
+
+    campaign_id: str
+    node_id: int
+    user_id: int
+    channel: MessageChannel
+    # The campaign's 30-day limit: a slot after it is not reserved.
+    not_after: datetime | None = None
+    # The definition's own schedule, when it overrides the user's.
+    schedule: SendSchedule | None = None
+    # A retry whose earlier attempt may have posted: a late slot is kept (still counted)
+    # and a new one is planned, so the platform never sees more than the ledger counts.
+    earlier_attempt_may_have_sent: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.campaign_id}:{self.node_id}"
+
+    @property
+    def kind(self) -> SendKind:
+        return SEND_KIND_OF[self.channel]
+
+    @property
+    def account(self) -> ChannelType:
+        return CHANNEL_TYPE_OF[self.channel]
+
+
+class Reservation(BaseModel):
+    """The ledger's answer. `wait` is `send_at` minus the `now` the ledger was given, so a
+    caller can sleep it whatever its own clock says."""
+
+    status: ReservationStatus
+    send_at: datetime | None = None
+    wait: timedelta = timedelta(0)
+    reason: WaitReason | None = None
+    # For people: 'Email daily limit reached — next slot Tue 09:12 (Europe/Brussels)'.
+    description: str | None = None
+
+
 # --- wording -------------------------------------------------------------------------------
 
 SEND_KIND_LABELS: dict[SendKind, str] = {
