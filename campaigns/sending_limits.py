@@ -86,13 +86,15 @@ class Limit:
     max_sends: int
 
 
-class _CamelModel(BaseModel):
+class CamelModel(BaseModel):
+    """camelCase on the wire, like the platform's JSON; the API returns these as they are."""
+
     model_config = ConfigDict(
         frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
     )
 
 
-class SendingLimits(_CamelModel):
+class SendingLimits(CamelModel):
     """Per-account limits; the bounds are the platforms' own ceilings (docs/sending-limits.md)."""
 
     linkedin_connection_requests_per_week: int = Field(default=80, ge=1, le=200)
@@ -114,7 +116,7 @@ class SendingLimits(_CamelModel):
         return [limit for kind in SendKind for limit in self.for_kind(kind)]
 
 
-class Pacing(_CamelModel):
+class Pacing(CamelModel):
     """The least time between two sends of one account, plus up to `*_jitter_seconds` more,
     drawn per send so that sends started together do not go out on a beat."""
 
@@ -132,7 +134,7 @@ class Pacing(_CamelModel):
         return timedelta(seconds=base + jitter * jitter_fraction(reservation_key))
 
 
-class SendingSettings(_CamelModel):
+class SendingSettings(CamelModel):
     """A user's schedule, limits and pacing; every field has a default."""
 
     schedule: SendSchedule = Field(default_factory=SendSchedule)

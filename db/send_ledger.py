@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
 from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +27,7 @@ from campaigns.sending_limits import (
     ACCOUNT_OF_KIND,
     LIMIT_MARGIN,
     Booked,
+    CamelModel,
     LimitWindow,
     Reservation,
     ReservationStatus,
@@ -140,7 +140,7 @@ async def release(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-class LimitUsage(BaseModel):
+class LimitUsage(CamelModel):
     """One limit of one account: sends in the rolling window ending now, and booked ahead."""
 
     account: ChannelType
@@ -153,7 +153,9 @@ class LimitUsage(BaseModel):
     next_free_at: datetime | None
 
 
-class WaitingSend(BaseModel):
+class WaitingSend(CamelModel):
+    """A send booked ahead of now, with why it waits."""
+
     campaign_id: str
     node_id: int
     account: ChannelType
