@@ -39,7 +39,11 @@ class SendSchedule(BaseModel):
     except on `skip_dates` (local dates). `end` may be "24:00" (midnight)."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
     )
 
     time_zone: str = Field(default="UTC", description="IANA time zone, e.g. Europe/Brussels")

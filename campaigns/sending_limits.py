@@ -90,7 +90,11 @@ class CamelModel(BaseModel):
     """camelCase on the wire, like the platform's JSON; the API returns these as they are."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
     )
 
 

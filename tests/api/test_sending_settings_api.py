@@ -16,6 +16,7 @@ from campaigns.sending_limits import ReserveRequest, SendingLimits, SendingSetti
 from db.ledger_models import SendingSettingsRow, SendReservation
 from db.send_ledger import reserve
 from tests.api.conftest import ApiStack
+from tests.support.campaigns import BRIEF_EXAMPLE, MILAN, ROLE_SWE
 
 CHRIS = {"id": 3, "token": "tok-chris"}  # an EMAIL channel only
 BEA = {"id": 2, "token": "tok-bea"}  # EMAIL and LINKEDIN
@@ -163,3 +164,25 @@ async def test_usage_shows_each_connected_accounts_limits_and_the_waiting_sends(
         chris = (await http.get("/sending-settings/usage")).json()
     assert {u["account"] for u in chris["limits"]} == {"EMAIL"}  # no LinkedIn connected
     assert chris["waits"] == []
+
+
+async def test_a_campaign_with_an_invalid_send_window_is_422_and_starts_nothing(
+    stack: ApiStack,
+) -> None:
+    path = f"/role/{ROLE_SWE}/candidate/{MILAN}/campaign"
+    body = {**BRIEF_EXAMPLE, "send_window": {"timeZone": "Europe/Brussels", "weekdays": []}}
+    async with stack.client() as http:
+        before = await http.get(path)
+        response = await http.put(path, json=body)
+        after = await http.get(path)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_DEFINITION"
+    assert error["details"] == [
+        {
+            "nodeId": None,
+            "field": "send_window.weekdays",
+            "reason": "the send window never opens: name a weekday",
+        }
+    ]
+    assert after.status_code == before.status_code and after.json() == before.json()
