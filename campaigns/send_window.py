@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator, model_validator
+
+from campaigns.camel_model import CamelModel
 
 Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 WEEKDAYS: tuple[Weekday, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -34,17 +35,9 @@ _LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 _LOCAL_END_TIME = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
 
 
-class SendSchedule(BaseModel):
+class SendSchedule(CamelModel):
     """A weekly send window: `weekdays`, from `start` to `end` local time in `time_zone`,
     except on `skip_dates` (local dates). `end` may be "24:00" (midnight)."""
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=True,
-        serialize_by_alias=True,
-    )
 
     time_zone: str = Field(default="UTC", description="IANA time zone, e.g. Europe/Brussels")
     weekdays: tuple[Weekday, ...] = Field(default=WEEKDAYS[:5], max_length=7)

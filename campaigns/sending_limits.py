@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field
 
+from campaigns.camel_model import CamelModel
 from campaigns.definition import CHANNEL_TYPE_OF, ChannelType, MessageChannel
 from campaigns.send_window import SendSchedule, local_label, next_open
 
@@ -84,18 +84,6 @@ class Limit:
     kind: SendKind
     window: LimitWindow
     max_sends: int
-
-
-class CamelModel(BaseModel):
-    """camelCase on the wire, like the platform's JSON; the API returns these as they are."""
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=True,
-        serialize_by_alias=True,
-    )
 
 
 class SendingLimits(CamelModel):

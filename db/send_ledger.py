@@ -21,13 +21,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaigns.camel_model import CamelModel
 from campaigns.definition import ChannelType
 from campaigns.send_window import SendSchedule
 from campaigns.sending_limits import (
     ACCOUNT_OF_KIND,
     LIMIT_MARGIN,
     Booked,
-    CamelModel,
     LimitWindow,
     Reservation,
     ReservationStatus,

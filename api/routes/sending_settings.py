@@ -13,8 +13,9 @@ from pydantic import Field
 
 from api.deps import CallerDep, ServicesDep, platform_unavailable
 from api.errors import responses
+from campaigns.camel_model import CamelModel
 from campaigns.definition import ChannelType
-from campaigns.sending_limits import CamelModel, SendingSettings
+from campaigns.sending_limits import SendingSettings
 from db.send_ledger import LimitUsage, WaitingSend, usage, waiting_sends
 from db.sending_settings import load_settings, save_settings
 from recruiting_platform import PlatformError
