@@ -17,7 +17,7 @@ SIMULATOR_PORT ?= 8100
 TEMPORAL_PORT ?= 7233
 TEMPORAL_UI_PORT ?= 8233
 
-.PHONY: install dev test browser lint format migrate histories screenshots bench chaos temporal simulator worker api clean
+.PHONY: install dev test browser lint format migrate histories screenshots bench bench-ledger chaos temporal simulator worker api clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ screenshots: $(INSTALLED) browser
 # and PostgreSQL side by side.
 bench: $(INSTALLED)
 	TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(BIN)/python -m bench.role_overview
+
+# Benchmark of the send ledger: time per reservation, one account's burst, 1,000 accounts;
+# SQLite and PostgreSQL side by side.
+bench-ledger: $(INSTALLED)
+	TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(BIN)/python -m bench.send_ledger
 
 # Chaos run (about 4 minutes): 40 campaigns through platform faults with the worker SIGKILLed
 # every 12 s; fails on any lost, duplicated or after-reply message.

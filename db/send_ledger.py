@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaigns.camel_model import CamelModel
@@ -64,19 +64,21 @@ async def reserve(
     attempt's scheduled time, so tests on Temporal's time-skipping server agree with it."""
     async with sessions() as session, session.begin():
         account_id = await _lock_account(session, request.user_id, request.account, now)
-        existing = await session.scalar(
-            select(SendReservation).where(
-                SendReservation.campaign_id == request.campaign_id,
-                SendReservation.node_id == request.node_id,
-                SendReservation.state == ReservationState.RESERVED.value,
+        existing = (
+            await session.execute(
+                select(SendReservation.id, SendReservation.send_at, SendReservation.reason).where(
+                    SendReservation.campaign_id == request.campaign_id,
+                    SendReservation.node_id == request.node_id,
+                    SendReservation.state == ReservationState.RESERVED.value,
+                )
             )
-        )
+        ).first()
         settings, _ = await load_settings(session, request.user_id)
         schedule = request.schedule or settings.schedule
         if existing is not None:
             if existing.send_at >= now - LATE_TOLERANCE:
                 return _answer(request.kind, existing.send_at, existing.reason, schedule, now)
-            await _set_aside_late(session, existing, request)
+            await _set_aside_late(session, existing.id, request)
         await session.execute(
             delete(SendReservation).where(
                 SendReservation.account_id == account_id, SendReservation.send_at < now - KEEP_FOR
@@ -98,8 +100,8 @@ async def reserve(
                 reason=reason,
                 description=describe_no_slot(reason, request.kind),
             )
-        session.add(
-            SendReservation(
+        await session.execute(
+            insert(SendReservation).values(
                 account_id=account_id,
                 campaign_id=request.campaign_id,
                 node_id=request.node_id,
@@ -273,15 +275,18 @@ async def _lock_account(
 
 
 async def _set_aside_late(
-    session: AsyncSession, late: SendReservation, request: ReserveRequest
+    session: AsyncSession, reservation_id: int, request: ReserveRequest
 ) -> None:
     """A slot whose time passed unused is re-planned. If an earlier attempt may have posted
     in it, it stays counted (retired) until it ages out; otherwise it is deleted."""
     if request.earlier_attempt_may_have_sent:
-        late.state = ReservationState.RETIRED.value
+        await session.execute(
+            update(SendReservation)
+            .where(SendReservation.id == reservation_id)
+            .values(state=ReservationState.RETIRED.value)
+        )
     else:
-        await session.delete(late)
-    await session.flush()
+        await session.execute(delete(SendReservation).where(SendReservation.id == reservation_id))
 
 
 async def _booked(session: AsyncSession, account_id: int, *, since: datetime) -> list[Booked]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaigns.sending_limits import SendingSettings
@@ -17,7 +18,13 @@ async def load_settings(
     """The user's settings and when they were saved; the defaults and None when never saved.
 
     Fields added to `SendingSettings` since a row was saved take their defaults."""
-    row = await session.get(SendingSettingsRow, user_id)
+    row = (
+        await session.execute(
+            select(SendingSettingsRow.settings, SendingSettingsRow.updated_at).where(
+                SendingSettingsRow.user_id == user_id
+            )
+        )
+    ).first()
     if row is None:
         return SendingSettings(), None
     return SendingSettings.model_validate(row.settings), row.updated_at
