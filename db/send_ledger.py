@@ -16,7 +16,7 @@ activity and no Temporal action. docs/sending-limits.md has the design and its c
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +53,17 @@ LOOK_BACK = LimitWindow.WEEK.length + LIMIT_MARGIN + timedelta(minutes=1)
 KEEP_FOR = timedelta(days=8)
 # `release` leaves a slot this close to now alone: its send may be under way.
 RELEASE_SAFETY = timedelta(minutes=1)
+
+
+def ledger_now(attempt_scheduled_at: datetime | None = None) -> datetime:
+    """The `now` to give the ledger from the send activity: the later of the wall clock and
+    the attempt's scheduled time (`activity.info().current_attempt_scheduled_time`).
+
+    In production the two agree within the task queue's latency; on Temporal's time-skipping
+    server the scheduled time is the campaign's clock, days ahead of the wall, so a slot the
+    workflow slept until is found due."""
+    wall = datetime.now(UTC)
+    return max(wall, attempt_scheduled_at) if attempt_scheduled_at else wall
 
 
 async def reserve(
