@@ -19,7 +19,7 @@ SIMULATOR_PORT ?= 8100
 TEMPORAL_PORT ?= 7233
 TEMPORAL_UI_PORT ?= 8233
 
-.PHONY: install lock lock-upgrade dev test browser lint format migrate histories screenshots bench bench-replies chaos temporal simulator worker api clean
+.PHONY: install lock lock-upgrade dev test browser lint format migrate histories screenshots bench bench-replies bench-ledger chaos temporal simulator worker api clean
 
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
 
@@ -97,6 +97,11 @@ bench: $(INSTALLED)
 # sweep takes per batch (extrapolated to 100,000 active campaigns). About a minute.
 bench-replies: $(INSTALLED)
 	$(BIN)/python -m bench.reply_detection --campaigns 200 --interval 5 --batch-size 100
+
+# Benchmark of the send ledger: time per reservation, one account's burst, 1,000 accounts;
+# SQLite and PostgreSQL side by side.
+bench-ledger: $(INSTALLED)
+	TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(BIN)/python -m bench.send_ledger
 
 # Chaos run (about 4 minutes): 40 campaigns through platform faults with the worker SIGKILLed
 # every 12 s; fails on any lost, duplicated or after-reply message.

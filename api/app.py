@@ -15,7 +15,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api import dashboard
 from api.errors import install_error_handlers
-from api.routes import campaigns, health, metrics, webhooks
+from api.routes import campaigns, health, metrics, sending_settings, webhooks
 from api.services import AppServices, user_cache
 from config import Settings, get_settings
 from db.engine import create_engine, create_session_factory
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(campaigns.router)
+    app.include_router(sending_settings.router)
     app.include_router(webhooks.router)
     app.include_router(dashboard.router)
     return app

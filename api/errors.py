@@ -109,6 +109,12 @@ def install_error_handlers(app: FastAPI) -> None:
                     [p.model_dump() for p in problems],
                 )
             )
+        if body_errors and request.url.path.startswith("/sending-settings"):
+            details = [_body_problem(e) for e in body_errors]
+            message = "The sending settings are invalid: " + "; ".join(
+                f"{d['field']}: {d['reason']}" for d in details
+            )
+            return error_response(ApiError(422, "INVALID_SENDING_SETTINGS", message, details))
         details = [
             {
                 "field": ".".join(str(part) for part in e.get("loc", ())),
@@ -142,6 +148,18 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(database_unavailable())
         logger.exception("Unhandled error: %s", type(error).__name__)
         return error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
+
+
+def _body_problem(error: Any) -> dict[str, str]:
+    """A body error as {field, reason}: the camelCase path without "body", and a rule over
+    several fields named by the field it is about."""
+    path = [str(part) for part in error.get("loc", ())[1:]]
+    reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    rule = (error.get("ctx") or {}).get("error")
+    if rule is not None and hasattr(rule, "field") and hasattr(rule, "reason"):
+        path.append(rule.field)
+        reason = rule.reason
+    return {"field": ".".join(path) or "body", "reason": reason}
 
 
 # For OpenAPI: what every route may answer besides its success.

@@ -10,9 +10,20 @@ import hashlib
 import json
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from campaigns.send_window import SendSchedule
 
 CAMPAIGN_LIFETIME = timedelta(days=30)
 MAX_NODES = 100
@@ -118,6 +129,17 @@ class CampaignDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     nodes: list[CampaignNode] = Field(min_length=1, max_length=MAX_NODES)
+    # This campaign's own send window instead of its owner's (docs/sending-limits.md).
+    send_window: SendSchedule | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_send_window(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A definition without a send window dumps, stores and hashes exactly as before it
+        # existed: the brief's definition stays what it was.
+        data = handler(self)
+        if self.send_window is None and isinstance(data, dict):
+            data.pop("send_window", None)
+        return data
 
     @model_validator(mode="after")
     def _whole_campaign_rules(self) -> CampaignDefinition:
@@ -128,6 +150,10 @@ class CampaignDefinition(BaseModel):
             seen.add(node.id)
         if not any(isinstance(node, MessageNode) for node in self.nodes):
             raise DefinitionRuleError(None, "nodes", "at least one message node is required")
+        if self.send_window is not None and self.send_window.never_opens:
+            raise DefinitionRuleError(
+                None, "send_window.weekdays", "the send window never opens: name a weekday"
+            )
         elapsed = 0
         limit = int(CAMPAIGN_LIFETIME.total_seconds())
         for node in self.nodes:

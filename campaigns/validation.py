@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from campaigns.definition import CampaignDefinition, DefinitionRuleError
+from campaigns.send_window import ScheduleRuleError
 
 _NODE_TAGS = {"message", "delay-step"}
 
@@ -48,6 +49,10 @@ def _describe(error: dict[str, Any], raw: Any) -> DefinitionProblem:
         return DefinitionProblem(nodeId=rule.node_id, field=rule.field, reason=rule.reason)
 
     reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if isinstance(rule, ScheduleRuleError):
+        return DefinitionProblem(
+            nodeId=None, field=".".join([*map(str, loc), rule.field]), reason=rule.reason
+        )
     if len(loc) >= 2 and loc[0] == "nodes" and isinstance(loc[1], int):
         node_id = _node_id(raw, loc[1])
         rest = [str(part) for part in loc[2:]]

@@ -4,21 +4,26 @@ Tests, benchmarks and demos use it to make candidates reply, break channels, inj
 faults and look at everything that was sent.
 """
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from simulator.clock import ClockSettings
 from simulator.deps import StateDep, WebhookSenderDep
 from simulator.errors import not_found
 from simulator.faults import FaultSettings
+from simulator.limits import WINDOWS, LimitSettings, peak_in_window
 from simulator.schemas import (
     Channel,
+    ChannelLimitUsage,
     ChannelStatusRequest,
     ChannelStatusResult,
+    ClockView,
     ConfigUpdate,
     ConfigView,
+    ExternalSendsRequest,
     Health,
+    LimitsView,
     Message,
     ReplyRequest,
     ReplyResult,
@@ -26,10 +31,9 @@ from simulator.schemas import (
     SimMessage,
     SimUser,
     WebhookLogEntry,
-    WebhookResult,
 )
-from simulator.state import SimulatorState, WebhookKind
-from simulator.webhooks import WebhookSender, isoformat_utc
+from simulator.state import ChannelRecord, SimulatorState
+from simulator.webhooks import channel_payload, isoformat_utc, notify
 
 router = APIRouter(prefix="/_sim", tags=["simulator control"])
 
@@ -130,7 +134,7 @@ async def candidate_replies(
         "messageId": message.id,
         "sentAt": isoformat_utc(message.sent_at),
     }
-    webhook = await _notify(state, sender, "reply", payload, requested=reply.deliver_webhook)
+    webhook = await notify(state, sender, "reply", payload, requested=reply.deliver_webhook)
     return ReplyResult(message=Message.of(message), webhook=webhook)
 
 
@@ -142,32 +146,73 @@ async def change_channel_status(
     if state.channel(channel_id) is None:
         raise not_found("Channel")
     channel = state.set_channel_status(channel_id, change.status)
-    payload = {
-        "channelId": channel.id,
-        "userId": channel.user_id,
-        "type": channel.type,
-        "status": channel.status,
-        "changedAt": isoformat_utc(datetime.now(UTC)),
-    }
-    webhook = await _notify(state, sender, "channel", payload, requested=change.deliver_webhook)
+    payload = channel_payload(channel, state.clock.now())
+    webhook = await notify(state, sender, "channel", payload, requested=change.deliver_webhook)
     return ChannelStatusResult(channel=Channel.model_validate(channel), webhook=webhook)
 
 
-async def _notify(
-    state: SimulatorState,
-    sender: WebhookSender,
-    kind: WebhookKind,
-    payload: dict[str, Any],
-    *,
-    requested: bool,
-) -> WebhookResult:
-    if not requested:
-        return WebhookResult(delivered=False, status_code=None, error=None)
-    target = state.webhook_target
-    if not target.url:
-        return WebhookResult(delivered=False, status_code=None, error="no webhook URL configured")
-    delivery = await sender.deliver(
-        base_url=target.url, secret=target.secret, kind=kind, payload=payload
+@router.get("/limits", response_model=LimitsView)
+async def read_limits(state: StateDep) -> LimitsView:
+    """The sending limits in force, and every channel's use against them."""
+    return _limits_view(state)
+
+
+@router.put("/limits", response_model=LimitsView)
+async def replace_limits(limits: LimitSettings, state: StateDep) -> LimitsView:
+    """Replace the sending limits; fields left out mean no limit. Usage is kept."""
+    state.limits.configure(limits)
+    return _limits_view(state)
+
+
+@router.delete("/limits", response_model=LimitsView)
+async def clear_limits(state: StateDep) -> LimitsView:
+    """No limits, and forget external sends and refusals."""
+    state.limits.clear()
+    return _limits_view(state)
+
+
+@router.post("/channels/{channel_id}/external-sends", response_model=ChannelLimitUsage)
+async def record_external_sends(
+    channel_id: int, sends: ExternalSendsRequest, state: StateDep
+) -> ChannelLimitUsage:
+    """Sends the user made elsewhere: they count against the channel's limit, like ours."""
+    channel = state.channel(channel_id)
+    if channel is None:
+        raise not_found("Channel")
+    at = sends.sent_at or state.clock.now()
+    state.limits.record_external(channel_id, [at] * sends.count)
+    return _channel_usage(state, channel)
+
+
+@router.get("/clock", response_model=ClockView)
+async def read_clock(state: StateDep) -> ClockView:
+    """The simulator's time, and whether posts may carry their own (`X-Sim-Time`)."""
+    return ClockView(**state.clock.settings.model_dump(), now=state.clock.now())
+
+
+@router.put("/clock", response_model=ClockView)
+async def set_clock(clock: ClockSettings, state: StateDep) -> ClockView:
+    """Shift the simulator's time, e.g. a week ahead to free a weekly limit."""
+    state.clock.configure(clock)
+    return await read_clock(state)
+
+
+def _limits_view(state: SimulatorState) -> LimitsView:
+    channels = [_channel_usage(state, channel) for channel in state.channels.values()]
+    return LimitsView(**state.limits.settings.model_dump(), channels=channels)
+
+
+def _channel_usage(state: SimulatorState, channel: ChannelRecord) -> ChannelLimitUsage:
+    window = WINDOWS[channel.type]
+    sent = state.limits.sends(channel.id, state.outbound_times(channel.id))
+    now = state.clock.now()
+    return ChannelLimitUsage(
+        channel_id=channel.id,
+        type=channel.type,
+        limit=state.limits.settings.limit_for(channel.type),
+        window_seconds=int(window.total_seconds()),
+        in_window=sum(1 for moment in sent if now - window < moment <= now),
+        peak=peak_in_window(sent, window),
+        external=len(state.limits.external.get(channel.id, [])),
+        refused=state.limits.refused.get(channel.id, 0),
     )
-    state.webhook_log.append(delivery)
-    return WebhookResult.model_validate(delivery)

@@ -2,11 +2,12 @@
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from simulator.deps import CallerDep, StateDep
+from simulator.deps import CallerDep, StateDep, WebhookSenderDep
 from simulator.errors import PlatformHTTPError, not_found
 from simulator.schemas import (
     Candidate,
@@ -24,6 +25,7 @@ from simulator.state import (
     SimulatorState,
     UserRecord,
 )
+from simulator.webhooks import WebhookSender, channel_payload, notify
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +82,9 @@ async def post_message(
     payload: PostMessageBody,
     caller: CallerDep,
     state: StateDep,
+    sender: WebhookSenderDep,
     idempotency_key: Annotated[str | None, Header()] = None,
+    x_sim_time: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> PostMessageResponse | Response:
     """Send a message to a candidate through one of the caller's channels."""
     injected = await _injected_failure(state, channel_id)
@@ -90,12 +94,15 @@ async def post_message(
     message = _replayed_post(state, caller, channel, candidate, idempotency_key)
     if message is None:
         _check_can_send(channel, candidate, payload)
+        at = state.clock.post_time(x_sim_time)
+        await _enforce_limit(state, sender, channel, at)
         message = state.record_outbound(
             channel=channel,
             candidate=candidate,
             subject=payload.subject,
             body=payload.body,
             idempotency_key=idempotency_key,
+            sent_at=at,
         )
     hang_seconds = state.faults.take_hang(channel_id)
     if hang_seconds is not None:
@@ -137,6 +144,32 @@ async def _injected_failure(state: SimulatorState, channel_id: int) -> Response 
     if state.faults.take_malformed_response(channel_id):
         return Response(content=MALFORMED_BODY, media_type="text/html", status_code=200)
     return None
+
+
+async def _enforce_limit(
+    state: SimulatorState, sender: WebhookSender, channel: ChannelRecord, at: datetime
+) -> None:
+    """Refuse a post that would go over the channel's sending limit (see simulator/limits.py)."""
+    sent = state.limits.sends(channel.id, state.outbound_times(channel.id))
+    breach = state.limits.breach(channel.type, sent, at)
+    if breach is None:
+        return
+    state.limits.note_refusal(channel.id)
+    days = breach.window.days
+    period = "24 hours" if days == 1 else f"{days} days"
+    detail = f"Sending limit reached: {breach.limit} messages in {period} on this channel."
+    if state.limits.settings.over_limit == "RESTRICT":
+        restricted = state.set_channel_status(channel.id, "ERROR_CREDENTIALS")
+        logger.info("limit: restricting channel %s", channel.id)
+        await notify(state, sender, "channel", channel_payload(restricted, at))
+        raise PlatformHTTPError(
+            409,
+            "CHANNEL_ERROR_CREDENTIALS",
+            f"{detail} The account is restricted; the user must log in again.",
+        )
+    raise PlatformHTTPError(
+        429, "RATE_LIMITED", detail, {"Retry-After": str(breach.retry_after_seconds)}
+    )
 
 
 def _chat_of(

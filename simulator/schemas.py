@@ -6,6 +6,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from simulator.clock import ClockSettings
+from simulator.limits import LimitSettings
 from simulator.state import ChannelStatus, ChannelType, Direction, MessageRecord, WebhookKind
 
 
@@ -165,3 +167,35 @@ class ConfigView(CamelModel):
 
 class ResetResult(CamelModel):
     reset: Literal[True] = True
+
+
+class ChannelLimitUsage(CamelModel):
+    """One channel against its sending limit (`GET /_sim/limits`)."""
+
+    channel_id: int
+    type: ChannelType
+    limit: int | None
+    window_seconds: int
+    # Outbound messages (ours and external) in the rolling window ending at the clock's now.
+    in_window: int
+    # The most any rolling window ever held: above `limit` only if sends came from elsewhere
+    # after ours, or the limit was lowered.
+    peak: int
+    external: int
+    refused: int
+
+
+class LimitsView(LimitSettings):
+    channels: list[ChannelLimitUsage]
+
+
+class ExternalSendsRequest(CamelModel):
+    """Sends the user made outside Campaign Executor (by hand on LinkedIn, from their mail app)."""
+
+    count: int = Field(default=1, ge=1, le=10_000)
+    # When they were sent (default: the clock's now).
+    sent_at: datetime | None = None
+
+
+class ClockView(ClockSettings):
+    now: datetime

@@ -5,11 +5,13 @@ Everything runs on one event loop and no method awaits, so no locking is needed.
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from simulator.clock import SimClock
 from simulator.faults import FaultInjector
+from simulator.limits import LimitEnforcer
 
 ChannelType = Literal["EMAIL", "LINKEDIN"]
 ChannelStatus = Literal["OK", "ERROR", "ERROR_CREDENTIALS"]
@@ -176,6 +178,8 @@ class SimulatorState:
     seed: Seed
     webhook_target: WebhookTarget
     faults: FaultInjector
+    limits: LimitEnforcer = field(default_factory=LimitEnforcer)
+    clock: SimClock = field(default_factory=SimClock)
     channels: dict[int, ChannelRecord] = field(default_factory=dict)
     messages: list[MessageRecord] = field(default_factory=list)
     webhook_log: list[WebhookDelivery] = field(default_factory=list)
@@ -194,12 +198,15 @@ class SimulatorState:
         self.reset()
 
     def reset(self) -> None:
-        """Back to the seed: channel statuses, no messages, no faults, empty webhook log."""
+        """Back to the seed: channel statuses, no messages, no faults, no limits, the wall
+        clock, empty webhook log."""
         self.channels = {c.id: c for c in self.seed.channels}
         self.messages = []
         self.webhook_log = []
         self._idempotency = {}
         self.faults.clear()
+        self.limits.clear()
+        self.clock.clear()
         self.epoch += 1
 
     # Lookups. Ownership rules: a user sees their roles, the candidates of those roles
@@ -271,6 +278,7 @@ class SimulatorState:
             subject=subject,
             body=body,
             idempotency_key=idempotency_key,
+            sent_at=sent_at,
         )
         if idempotency_key is not None:
             self._idempotency[(channel.user_id, idempotency_key)] = message
@@ -302,6 +310,14 @@ class SimulatorState:
             m
             for m in self.messages
             if m.channel_id == channel_id and m.candidate_id == candidate_id
+        ]
+
+    def outbound_times(self, channel_id: int) -> list[datetime]:
+        """When each of our outbound messages on the channel was sent."""
+        return [
+            m.sent_at
+            for m in self.messages
+            if m.channel_id == channel_id and m.direction == "outbound"
         ]
 
     def find_messages(
@@ -338,7 +354,7 @@ class SimulatorState:
             recipient=recipient,
             subject=subject,
             body=body,
-            sent_at=sent_at or datetime.now(UTC),
+            sent_at=sent_at or self.clock.now(),
             opened_at=None,
             idempotency_key=idempotency_key,
         )

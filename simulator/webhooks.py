@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 
-from simulator.state import WebhookDelivery, WebhookKind
+from simulator.schemas import WebhookResult
+from simulator.state import ChannelRecord, SimulatorState, WebhookDelivery, WebhookKind
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +75,35 @@ class WebhookSender:
             error=error,
             attempted_at=datetime.now(UTC),
         )
+
+
+def channel_payload(channel: ChannelRecord, changed_at: datetime) -> dict[str, Any]:
+    """The channel webhook's body: a channel's status changed."""
+    return {
+        "channelId": channel.id,
+        "userId": channel.user_id,
+        "type": channel.type,
+        "status": channel.status,
+        "changedAt": isoformat_utc(changed_at),
+    }
+
+
+async def notify(
+    state: SimulatorState,
+    sender: WebhookSender,
+    kind: WebhookKind,
+    payload: dict[str, Any],
+    *,
+    requested: bool = True,
+) -> WebhookResult:
+    """Deliver a webhook to the configured URL and log it; the outcome, never an error."""
+    if not requested:
+        return WebhookResult(delivered=False, status_code=None, error=None)
+    target = state.webhook_target
+    if not target.url:
+        return WebhookResult(delivered=False, status_code=None, error="no webhook URL configured")
+    delivery = await sender.deliver(
+        base_url=target.url, secret=target.secret, kind=kind, payload=payload
+    )
+    state.webhook_log.append(delivery)
+    return WebhookResult.model_validate(delivery)

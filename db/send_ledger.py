@@ -1,0 +1,336 @@
+"""The send ledger: one durable, atomic reservation per send, per account.
+
+`reserve` runs in one transaction that first locks the account's row (an upsert that updates
+it: a row lock on PostgreSQL, the database's write lock on SQLite, taken before anything is
+read), then reads the account's sends of the last week and those booked ahead, asks the pure
+planner (`campaigns.sending_limits.plan_slot`) for the earliest allowed instant, and books it.
+Reservers of one account therefore run one after the other, each seeing every booking made
+before it, so no rolling window ever holds more than its limit, however many workers and
+campaigns reserve at once; reservers of different accounts do not wait for each other (on
+PostgreSQL).
+
+The common case, a free slot now, is one transaction of six short statements inside the send
+activity and no Temporal action. docs/sending-limits.md has the design and its costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaigns.camel_model import CamelModel
+from campaigns.definition import ChannelType
+from campaigns.send_window import SendSchedule
+from campaigns.sending_limits import (
+    ACCOUNT_OF_KIND,
+    LIMIT_MARGIN,
+    Booked,
+    LimitWindow,
+    Reservation,
+    ReservationStatus,
+    ReserveRequest,
+    SendKind,
+    WaitReason,
+    describe_no_slot,
+    describe_wait,
+    plan_slot,
+)
+from db.engine import SessionFactory
+from db.ledger_models import ReservationState, SendAccount, SendReservation
+from db.sending_settings import load_settings
+from db.upsert import insert_for
+
+# A slot at most this far ahead is READY: the caller sleeps the rest instead of a timer.
+READY_WITHIN = timedelta(seconds=5)
+# A slot used later than this is re-planned: a send recorded at T goes out by T + 30 s.
+LATE_TOLERANCE = timedelta(seconds=30)
+# What the planner reads behind `now`: the longest window, plus the limit margin.
+LOOK_BACK = LimitWindow.WEEK.length + LIMIT_MARGIN + timedelta(minutes=1)
+# Rows older than this count in no window any more and are deleted as the account reserves.
+KEEP_FOR = timedelta(days=8)
+# `release` leaves a slot this close to now alone: its send may be under way.
+RELEASE_SAFETY = timedelta(minutes=1)
+
+
+def ledger_now(attempt_scheduled_at: datetime | None = None) -> datetime:
+    """The `now` to give the ledger from the send activity: the later of the wall clock and
+    the attempt's scheduled time (`activity.info().current_attempt_scheduled_time`).
+
+    In production the two agree within the task queue's latency; on Temporal's time-skipping
+    server the scheduled time is the campaign's clock, days ahead of the wall, so a slot the
+    workflow slept until is found due."""
+    wall = datetime.now(UTC)
+    return max(wall, attempt_scheduled_at) if attempt_scheduled_at else wall
+
+
+async def reserve(
+    sessions: SessionFactory, request: ReserveRequest, *, now: datetime
+) -> Reservation:
+    """Book (or find) the slot of `request`'s send; idempotent per campaign and node.
+
+    `now` is the caller's clock: in the send activity, the later of the wall clock and the
+    attempt's scheduled time, so tests on Temporal's time-skipping server agree with it."""
+    async with sessions() as session, session.begin():
+        account_id = await _lock_account(session, request.user_id, request.account, now)
+        existing = (
+            await session.execute(
+                select(SendReservation.id, SendReservation.send_at, SendReservation.reason).where(
+                    SendReservation.campaign_id == request.campaign_id,
+                    SendReservation.node_id == request.node_id,
+                    SendReservation.state == ReservationState.RESERVED.value,
+                )
+            )
+        ).first()
+        settings, _ = await load_settings(session, request.user_id)
+        schedule = request.schedule or settings.schedule
+        if existing is not None:
+            if existing.send_at >= now - LATE_TOLERANCE:
+                return _answer(request.kind, existing.send_at, existing.reason, schedule, now)
+            await _set_aside_late(session, existing.id, request)
+        await session.execute(
+            delete(SendReservation).where(
+                SendReservation.account_id == account_id, SendReservation.send_at < now - KEEP_FOR
+            )
+        )
+        plan = plan_slot(
+            booked=await _booked(session, account_id, since=now - LOOK_BACK),
+            kind=request.kind,
+            limits=settings.limits.for_kind(request.kind),
+            gap=settings.pacing.gap_for(request.account, request.key),
+            schedule=schedule,
+            now=now,
+            not_after=request.not_after,
+        )
+        if plan.at is None:
+            reason = plan.reason or WaitReason.WINDOW_CLOSED
+            return Reservation(
+                status=ReservationStatus.NO_SLOT,
+                reason=reason,
+                description=describe_no_slot(reason, request.kind),
+            )
+        await session.execute(
+            insert(SendReservation).values(
+                account_id=account_id,
+                campaign_id=request.campaign_id,
+                node_id=request.node_id,
+                kind=request.kind.value,
+                state=ReservationState.RESERVED.value,
+                send_at=plan.at,
+                reason=plan.reason.value if plan.reason else None,
+                created_at=now,
+            )
+        )
+        return _answer(request.kind, plan.at, plan.reason, schedule, now)
+
+
+async def release(
+    sessions: SessionFactory,
+    campaign_id: str,
+    *,
+    node_id: int | None = None,
+    now: datetime,
+    sent_nothing: bool = False,
+) -> int:
+    """Free a campaign's reserved slots (one node's, or all), and say how many.
+
+    Without `sent_nothing`, only slots still more than a minute ahead are freed (a campaign
+    that ended): a slot whose time has come may be in use and ages out on its own. With it
+    (the send activity knows it posted nothing: no channel, a reply, a refusal), the node's
+    slot is freed whatever its time."""
+    conditions = [
+        SendReservation.campaign_id == campaign_id,
+        SendReservation.state == ReservationState.RESERVED.value,
+    ]
+    if node_id is not None:
+        conditions.append(SendReservation.node_id == node_id)
+    if not sent_nothing:
+        conditions.append(SendReservation.send_at > now + RELEASE_SAFETY)
+    async with sessions() as session, session.begin():
+        result = await session.execute(delete(SendReservation).where(*conditions))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class LimitUsage(CamelModel):
+    """One limit of one account: sends in the rolling window ending now, and booked ahead."""
+
+    account: ChannelType
+    kind: SendKind
+    window: LimitWindow
+    limit: int
+    used: int
+    queued: int
+    # When one more send of this kind could go, by limits and the window (pacing aside).
+    next_free_at: datetime | None
+
+
+class WaitingSend(CamelModel):
+    """A send booked ahead of now, with why it waits."""
+
+    campaign_id: str
+    node_id: int
+    account: ChannelType
+    kind: SendKind
+    send_at: datetime
+    reason: WaitReason | None
+    description: str | None
+
+
+async def usage(
+    sessions: SessionFactory,
+    user_id: int,
+    *,
+    now: datetime,
+    accounts: Iterable[ChannelType] = tuple(ChannelType),
+) -> list[LimitUsage]:
+    """Each limit of the user's `accounts`, with its use now (for the dashboard and API)."""
+    wanted = set(accounts)
+    async with sessions() as session:
+        settings, _ = await load_settings(session, user_id)
+        ids = await _account_ids(session, user_id)
+        booked_by_account = {
+            account: await _booked(session, ids[account], since=now - LOOK_BACK)
+            if account in ids
+            else []
+            for account in wanted
+        }
+    result = []
+    for limit in settings.limits.all():
+        account = ACCOUNT_OF_KIND[limit.kind]
+        if account not in wanted:
+            continue
+        times = [b.at for b in booked_by_account[account] if b.kind is limit.kind]
+        start = now - limit.window.length
+        next_free = plan_slot(
+            booked=booked_by_account[account],
+            kind=limit.kind,
+            limits=[limit],
+            gap=timedelta(0),
+            schedule=settings.schedule,
+            now=now,
+            not_after=now + timedelta(days=30),
+        )
+        result.append(
+            LimitUsage(
+                account=account,
+                kind=limit.kind,
+                window=limit.window,
+                limit=limit.max_sends,
+                used=sum(1 for at in times if start < at <= now),
+                queued=sum(1 for at in times if at > now),
+                next_free_at=next_free.at,
+            )
+        )
+    return result
+
+
+async def waiting_sends(
+    sessions: SessionFactory, user_id: int, *, now: datetime, limit: int = 500
+) -> list[WaitingSend]:
+    """The user's sends booked ahead of now, soonest first, with why each waits."""
+    async with sessions() as session:
+        settings, _ = await load_settings(session, user_id)
+        rows = await session.execute(
+            select(SendReservation, SendAccount.channel_type)
+            .join(SendAccount, SendAccount.id == SendReservation.account_id)
+            .where(
+                SendAccount.user_id == user_id,
+                SendReservation.state == ReservationState.RESERVED.value,
+                SendReservation.send_at > now,
+            )
+            .order_by(SendReservation.send_at)
+            .limit(limit)
+        )
+    waiting = []
+    for reservation, channel_type in rows.all():
+        kind = SendKind(reservation.kind)
+        reason = WaitReason(reservation.reason) if reservation.reason else None
+        waiting.append(
+            WaitingSend(
+                campaign_id=reservation.campaign_id,
+                node_id=reservation.node_id,
+                account=ChannelType(channel_type),
+                kind=kind,
+                send_at=reservation.send_at,
+                reason=reason,
+                description=describe_wait(
+                    reason, kind, reservation.send_at, settings.schedule, now=now
+                )
+                if reason
+                else None,
+            )
+        )
+    return waiting
+
+
+# --- inside the transaction ----------------------------------------------------------------
+
+
+async def _lock_account(
+    session: AsyncSession, user_id: int, account: ChannelType, now: datetime
+) -> int:
+    """The account's id, its row locked until the transaction ends (created when new).
+
+    An upsert that always updates: on PostgreSQL it takes the row lock (FOR UPDATE) also when
+    the row exists; on SQLite, as the transaction's first statement, it takes the database's
+    write lock before anything is read, so no reader acts on a stale snapshot."""
+    statement = insert_for(session, SendAccount).values(
+        user_id=user_id, channel_type=account.value, touched_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["user_id", "channel_type"], set_={"touched_at": now}
+    ).returning(SendAccount.id)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def _set_aside_late(
+    session: AsyncSession, reservation_id: int, request: ReserveRequest
+) -> None:
+    """A slot whose time passed unused is re-planned. If an earlier attempt may have posted
+    in it, it stays counted (retired) until it ages out; otherwise it is deleted."""
+    if request.earlier_attempt_may_have_sent:
+        await session.execute(
+            update(SendReservation)
+            .where(SendReservation.id == reservation_id)
+            .values(state=ReservationState.RETIRED.value)
+        )
+    else:
+        await session.execute(delete(SendReservation).where(SendReservation.id == reservation_id))
+
+
+async def _booked(session: AsyncSession, account_id: int, *, since: datetime) -> list[Booked]:
+    rows = await session.execute(
+        select(SendReservation.send_at, SendReservation.kind).where(
+            and_(SendReservation.account_id == account_id, SendReservation.send_at > since)
+        )
+    )
+    return [Booked(at, SendKind(kind)) for at, kind in rows.all()]
+
+
+async def _account_ids(session: AsyncSession, user_id: int) -> dict[ChannelType, int]:
+    rows = await session.execute(
+        select(SendAccount.channel_type, SendAccount.id).where(SendAccount.user_id == user_id)
+    )
+    return {ChannelType(channel_type): account_id for channel_type, account_id in rows.all()}
+
+
+def _answer(
+    kind: SendKind,
+    send_at: datetime,
+    reason: str | WaitReason | None,
+    schedule: SendSchedule,
+    now: datetime,
+) -> Reservation:
+    wait = max(send_at - now, timedelta(0))
+    if wait <= READY_WITHIN:
+        return Reservation(status=ReservationStatus.READY, send_at=send_at, wait=wait)
+    why = WaitReason(reason) if reason else WaitReason.PACING
+    return Reservation(
+        status=ReservationStatus.WAIT,
+        send_at=send_at,
+        wait=wait,
+        reason=why,
+        description=describe_wait(why, kind, send_at, schedule, now=now),
+    )
