@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from pydantic import Field
 
-from api.deps import CallerDep, ServicesDep, platform_unavailable
+from api.deps import CallerDep, ServicesDep
 from api.errors import responses
+from api.platform_access import platform_unavailable
 from campaigns.camel_model import CamelModel
 from campaigns.definition import ChannelType
 from campaigns.sending_limits import SendingSettings
