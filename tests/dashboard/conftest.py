@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from db.engine import create_engine, create_session_factory
-from temporal_client import register_search_attributes
 from tests.api.conftest import ApiStack, api_stack_on
-from tests.conftest import fresh_database, venv_binary
+from tests.conftest import fresh_database
 from tests.dashboard.helpers import CHROMIUM, CHROMIUM_ARGS, Campaigns
 
 # Every expectation waits this long at most: a poll every 3 s plus a workflow step.
@@ -23,29 +21,18 @@ EXPECT_TIMEOUT_MS = 15_000
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
-@pytest.fixture(scope="package")
-async def dashboard_temporal() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of the dashboard tests' own: the timestamps they show stay
-    close to the wall clock whatever time other suites skipped."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=venv_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await register_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
-
-
 @pytest.fixture
 async def stack(
-    dashboard_temporal: WorkflowEnvironment, simulator: str, task_queue: str, tmp_path: Path
+    temporal_env: WorkflowEnvironment, simulator: str, task_queue: str, tmp_path: Path
 ) -> AsyncIterator[ApiStack]:
-    """The real app (API and dashboard) over HTTP with a worker, on a fresh SQLite file."""
+    """The real app (API and dashboard) over HTTP with a worker, on a fresh SQLite file. The
+    test's own time-skipping server never skips here, so the times the pages show stay close
+    to the wall clock."""
     async with fresh_database("sqlite", tmp_path) as database_url:
         engine = create_engine(database_url)
         try:
             async with api_stack_on(
-                dashboard_temporal.client,
+                temporal_env.client,
                 database_url,
                 simulator,
                 task_queue,

@@ -65,7 +65,8 @@ class Campaigns:
         return await eventually(reached, timeout=20)
 
     async def end_all(self) -> None:
-        """Cancel what a test left running: workflow ids are per candidate, across tests."""
+        """Cancel, as the platform would, what the test left running (its Temporal server
+        ends with it anyway)."""
         async with self.api.client() as http:
             for role_id, candidate_id in self._started:
                 await http.delete(campaign_path(role_id, candidate_id))
