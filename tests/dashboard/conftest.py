@@ -16,8 +16,9 @@ from tests.api.conftest import ApiStack, api_stack_on
 from tests.conftest import fresh_database
 from tests.dashboard.helpers import CHROMIUM, CHROMIUM_ARGS, Campaigns
 
-# Every expectation waits this long at most: a poll every 3 s plus a workflow step.
-EXPECT_TIMEOUT_MS = 15_000
+# Every expectation waits this long at most. A page polls every 3 s and a workflow step takes
+# a moment; the rest is room for a busy machine (a passing expectation never waits for it).
+EXPECT_TIMEOUT_MS = 60_000
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 

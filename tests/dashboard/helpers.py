@@ -62,7 +62,7 @@ class Campaigns:
                 return view
             return None
 
-        return await eventually(reached, timeout=20)
+        return await eventually(reached)
 
     async def end_all(self) -> None:
         """Cancel, as the platform would, what the test left running (its Temporal server
