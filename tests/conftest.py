@@ -1,11 +1,31 @@
-"""Session-wide real servers for the suite: Temporal, the platform simulator and databases.
+"""Real servers for the suite (Temporal, the platform simulator, databases), and how each
+test gets a world of its own on them.
 
-- `temporal_env`: the time-skipping test server (workflow rules; 30 days pass in a second).
-- `dev_temporal_env`: the real dev server, for the few end-to-end paths.
-- `simulator`: the platform simulator as a uvicorn subprocess, reset before each test using it.
-- `database_url`: every read-model test runs on SQLite and on PostgreSQL. PostgreSQL comes from
-  `TEST_POSTGRES_URL` (set by `make test` and `.ci/run`); without it those cases are skipped
-  with the reason shown, never passed silently.
+No test depends on what an earlier test left behind, so a failure stays one failure:
+
+- `temporal_env`: a Temporal time-skipping test server of this test's own (30 days pass in a
+  second; it starts in about 0.1 s). Workflow ids such as `campaign-candidate-1001`, the clock
+  and the time-skipping state are the test's alone, so any seeded candidate can be used, and
+  the server stops with the test, ending whatever still ran on it. (A shared server kept all
+  of that: a campaign left open made the next test's start fail, its clock ran ahead by every
+  month earlier tests skipped, and a workflow ended while a task of it was pending kept time
+  skipping locked for the rest of the session, even once terminated.) `own_temporal_env` is
+  the same server, under the name some tests use.
+- `dev_temporal_env`: a real Temporal dev server of this test's own, for the end-to-end paths
+  (worker processes); likewise stopped with the test.
+- `task_queue`: a task queue no other test uses.
+- `simulator`: the platform simulator as a uvicorn subprocess (one per session), reset to its
+  seed before each test: messages, channel statuses, faults.
+- `database_url` (with `engine`, `sessions`): a fresh, migrated database for this test, once
+  on SQLite and once on PostgreSQL. PostgreSQL comes from `TEST_POSTGRES_URL` (set by
+  `make test` and `.ci/run`); without it those cases are skipped with the reason shown, never
+  passed silently. `sqlite_sessions`: a fresh SQLite read model, for tests about workflows.
+
+A new test needs nothing more to be isolated: take `temporal_env` (or `dev_temporal_env`),
+`task_queue`, `simulator` and a database fixture, run a worker on `temporal_env.client` and
+`task_queue` (`worker.build_worker`), and leave the clean-up to the fixtures. Wait for what
+should happen with `tests/support/campaigns.py::eventually`, which has a generous deadline,
+never with a sleep or a wall-clock threshold.
 """
 
 from __future__ import annotations
@@ -14,6 +34,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -33,6 +54,10 @@ from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 SERVICE_TOKEN = "test-service-token"
 WEBHOOK_SECRET = "test-webhook-secret"
+# Generous, for a busy machine (a passing run never waits for them): platform calls of the
+# tests' clients, and the start of a Temporal server.
+PLATFORM_TIMEOUT_SECONDS = 30.0
+SERVER_STARTUP_TIMEOUT = timedelta(minutes=2)
 
 
 # --- Temporal ------------------------------------------------------------------------------
@@ -42,37 +67,38 @@ async def _start_time_skipping() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=venv_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
     )
     await register_search_attributes(env.client, env.client.namespace)
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server of this test's own (it starts in about 0.1 s)."""
     env = await _start_time_skipping()
     yield env
     await env.shutdown()
 
 
 @pytest.fixture
-async def own_temporal_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server for one test. The test server keeps time skipping locked for
-    an activity that a completed workflow abandoned, which would stall later tests."""
-    env = await _start_time_skipping()
-    yield env
-    await env.shutdown()
+def own_temporal_env(temporal_env: WorkflowEnvironment) -> WorkflowEnvironment:
+    """The same server as `temporal_env` (every test has its own). The name stays for the tests
+    whose point needs one: a clock that matches the wall clock, or an abandoned activity that
+    must not stall another test."""
+    return temporal_env
 
 
-@pytest.fixture(scope="session")
-async def dev_temporal_env(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[WorkflowEnvironment]:
+@pytest.fixture
+async def dev_temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal dev server of this test's own (in memory; it starts in well under 1 s)."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=venv_binary("temporal"),
         data_converter=pydantic_data_converter,
         search_attributes=SEARCH_ATTRIBUTES,
         ui=False,
         dev_server_log_level="error",
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
     )
     yield env
     await env.shutdown()
@@ -95,14 +121,14 @@ def simulator_process() -> Iterator[SimulatorProcess]:
 @pytest.fixture
 async def simulator(simulator_process: SimulatorProcess) -> AsyncIterator[str]:
     """The simulator's URL, reset to its seed state for this test."""
-    async with httpx.AsyncClient(base_url=simulator_process.url) as http:
+    async with httpx.AsyncClient(base_url=simulator_process.url, timeout=30) as http:
         (await http.post("/_sim/reset")).raise_for_status()
     yield simulator_process.url
 
 
 @pytest.fixture
 async def platform(simulator: str) -> AsyncIterator[PlatformClient]:
-    client = PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=5.0)
+    client = PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=PLATFORM_TIMEOUT_SECONDS)
     yield client
     await client.aclose()
 
@@ -148,33 +174,29 @@ async def fresh_database(kind: str, folder: Path) -> AsyncIterator[str]:
         await admin.close()
 
 
-@pytest.fixture(scope="session")
-async def database_url(
-    database_kind: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[str]:
-    """A fresh, migrated database of each kind for this test session."""
-    async with fresh_database(database_kind, tmp_path_factory.mktemp("db")) as url:
+@pytest.fixture
+async def database_url(database_kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database of each kind for this test (about 0.1 s to make)."""
+    async with fresh_database(database_kind, tmp_path) as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def sessions(engine: AsyncEngine) -> SessionFactory:
     return create_session_factory(engine)
 
 
-@pytest.fixture(scope="session")
-async def sqlite_sessions(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[SessionFactory]:
-    """The embedded default, for tests about workflows rather than about databases."""
-    async with fresh_database("sqlite", tmp_path_factory.mktemp("wf-db")) as url:
+@pytest.fixture
+async def sqlite_sessions(tmp_path: Path) -> AsyncIterator[SessionFactory]:
+    """A fresh embedded read model, for tests about workflows rather than about databases."""
+    async with fresh_database("sqlite", tmp_path) as url:
         engine = create_engine(url)
         yield create_session_factory(engine)
         await engine.dispose()

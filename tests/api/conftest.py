@@ -25,7 +25,7 @@ from api.services import AppServices
 from config import Settings
 from db.engine import SessionFactory, create_engine, create_session_factory
 from recruiting_platform import PlatformClient
-from tests.conftest import SERVICE_TOKEN, WEBHOOK_SECRET
+from tests.conftest import PLATFORM_TIMEOUT_SECONDS, SERVICE_TOKEN, WEBHOOK_SECRET
 from tests.support.api_server import serve
 from worker import build_worker
 
@@ -77,9 +77,11 @@ async def api_stack_on(
         temporal=api_temporal or temporal,
         engine=engine,
         sessions=create_session_factory(engine),
-        platform=PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=5.0),
+        platform=PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=PLATFORM_TIMEOUT_SECONDS),
     )
-    worker_platform = PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=5.0)
+    worker_platform = PlatformClient(
+        simulator, SERVICE_TOKEN, timeout_seconds=PLATFORM_TIMEOUT_SECONDS
+    )
     try:
         async with (
             build_worker(
@@ -87,7 +89,7 @@ async def api_stack_on(
             ),
             serve(create_app(settings, services)) as url,
         ):
-            async with httpx.AsyncClient(base_url=simulator) as http:
+            async with httpx.AsyncClient(base_url=simulator, timeout=30) as http:
                 config = {"webhookUrl": url, "webhookSecret": WEBHOOK_SECRET}
                 (await http.put("/_sim/config", json=config)).raise_for_status()
             yield ApiStack(url, simulator, settings, services.sessions, services)

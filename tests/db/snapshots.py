@@ -33,7 +33,7 @@ _candidate_ids = count(900_001)
 
 
 def new_candidate_id() -> int:
-    """A candidate no other test of this session uses (each database lives for the session)."""
+    """A candidate no other test of this session uses."""
     return next(_candidate_ids)
 
 

@@ -11,7 +11,7 @@ from recruiting_platform import PlatformClient
 @pytest.fixture
 async def control(simulator: str) -> AsyncIterator[httpx.AsyncClient]:
     """The simulator's `/_sim` control API, to provoke statuses and faults."""
-    async with httpx.AsyncClient(base_url=simulator) as http:
+    async with httpx.AsyncClient(base_url=simulator, timeout=30) as http:
         yield http
 
 

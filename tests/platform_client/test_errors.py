@@ -21,7 +21,9 @@ from recruiting_platform import (
     UserToken,
     parse_retry_after,
 )
+from tests.conftest import PLATFORM_TIMEOUT_SECONDS
 from tests.platform_client.conftest import set_channel_status, set_faults
+from tests.support.campaigns import eventually
 from tests.support.simulator_process import free_port
 
 ANDREAS = OnBehalfOf(1)
@@ -177,12 +179,19 @@ async def test_timeout_after_acceptance_then_keyed_retry_gets_the_same_message(
     platform_with_timeout: Callable[[float], PlatformClient], control: httpx.AsyncClient
 ) -> None:
     impatient = platform_with_timeout(0.3)
+    patient = platform_with_timeout(PLATFORM_TIMEOUT_SECONDS)
     andreas = UserToken("tok-andreas")
     await set_faults(control, acceptThenTimeoutCount=1, hangSeconds=1.0)
 
     with pytest.raises(PlatformTimeout):
         await send(impatient, creds=andreas, idempotency_key="campaign-7/node-1")
-    message_id = await send(impatient, creds=andreas, idempotency_key="campaign-7/node-1")
+
+    async def accepted() -> list[dict]:
+        return (await control.get("/_sim/messages")).json()
+
+    # The client gave up; the simulator records the post when it gets to it.
+    await eventually(accepted)
+    message_id = await send(patient, creds=andreas, idempotency_key="campaign-7/node-1")
 
     delivered = (await control.get("/_sim/messages")).json()
     assert [m["id"] for m in delivered] == [message_id]

@@ -8,6 +8,8 @@ from tests.support.simulator_process import SimulatorProcess, start_simulator
 
 WEBHOOK_SECRET = "test-webhook-secret"
 SERVICE_TOKEN = "test-service-token"
+# Requests that are meant to succeed: generous, a busy machine answers slowly.
+CONTROL_TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="session")
@@ -32,10 +34,11 @@ def simulator_server(webhook_receiver: WebhookReceiver) -> Iterator[SimulatorPro
 @pytest.fixture(autouse=True)
 def fresh_simulator(simulator_server: SimulatorProcess, webhook_receiver: WebhookReceiver) -> None:
     """Every test starts from the seed, with webhooks going to the receiver."""
-    httpx.post(f"{simulator_server.url}/_sim/reset").raise_for_status()
+    httpx.post(f"{simulator_server.url}/_sim/reset", timeout=CONTROL_TIMEOUT).raise_for_status()
     httpx.put(
         f"{simulator_server.url}/_sim/config",
         json={"webhookUrl": webhook_receiver.url, "webhookSecret": WEBHOOK_SECRET},
+        timeout=CONTROL_TIMEOUT,
     ).raise_for_status()
     webhook_receiver.reset()
 
@@ -45,7 +48,9 @@ def client_for(simulator_server: SimulatorProcess) -> Iterator[Callable[..., htt
     """Build HTTP clients for the simulator with the given headers; closed after the test."""
     clients: list[httpx.Client] = []
 
-    def build(headers: dict[str, str] | None = None, timeout: float = 5.0) -> httpx.Client:
+    def build(
+        headers: dict[str, str] | None = None, timeout: float = CONTROL_TIMEOUT
+    ) -> httpx.Client:
         client = httpx.Client(base_url=simulator_server.url, headers=headers or {}, timeout=timeout)
         clients.append(client)
         return client

@@ -5,6 +5,13 @@ import httpx
 import pytest
 
 from tests.simulator.helpers import EMAIL, LINKEDIN, MILAN, post, set_faults
+from tests.support.campaigns import wait_until
+
+# A post the client gives up on: the simulator waits longer than the client, so the client
+# always times out; the client waits long enough for a busy simulator to have taken the post,
+# and the rest of the wait is time for what the test does next (a reset) while the post waits.
+ABANDONED_POST_LATENCY_MS = 4000
+IMPATIENT_TIMEOUT_SECONDS = 1.0
 
 NO_FAULTS = {
     "errorCount": 0,
@@ -87,7 +94,7 @@ def test_latency_delays_every_post(andreas: httpx.Client, control: httpx.Client)
 
 
 def test_accept_then_timeout_delivers_once_and_a_keyed_retry_gets_the_same_id(
-    client_for: Callable[..., httpx.Client], control: httpx.Client
+    client_for: Callable[..., httpx.Client], control: httpx.Client, andreas: httpx.Client
 ) -> None:
     impatient = client_for({"Authorization": "Bearer tok-andreas"}, timeout=0.3)
     set_faults(control, acceptThenTimeoutCount=1, hangSeconds=1.0)
@@ -95,9 +102,10 @@ def test_accept_then_timeout_delivers_once_and_a_keyed_retry_gets_the_same_id(
     with pytest.raises(httpx.ReadTimeout):
         post(impatient, EMAIL, MILAN, idempotency_key="send-1")
 
-    delivered = control.get("/_sim/messages").json()
+    # The client gave up; the simulator records the post when it gets to it.
+    delivered = wait_until(lambda: control.get("/_sim/messages").json())
     assert [m["idempotencyKey"] for m in delivered] == ["send-1"]
-    retry = post(impatient, EMAIL, MILAN, idempotency_key="send-1")
+    retry = post(andreas, EMAIL, MILAN, idempotency_key="send-1")
     assert retry.status_code == 200
     assert retry.json()["messageId"] == delivered[0]["id"]
     assert len(control.get("/_sim/messages").json()) == 1
@@ -135,9 +143,11 @@ def test_malformed_response_is_a_non_json_200_that_records_nothing(
 
 
 def abandon_a_slow_post(client_for: Callable[..., httpx.Client], control: httpx.Client) -> None:
-    """Post with a 300 ms latency fault and give up after 100 ms."""
-    impatient = client_for({"Authorization": "Bearer tok-andreas"}, timeout=0.1)
-    set_faults(control, latencyMs=300)
+    """Post with a latency fault and give up before the simulator answers."""
+    impatient = client_for(
+        {"Authorization": "Bearer tok-andreas"}, timeout=IMPATIENT_TIMEOUT_SECONDS
+    )
+    set_faults(control, latencyMs=ABANDONED_POST_LATENCY_MS)
     with pytest.raises(httpx.ReadTimeout):
         post(impatient, EMAIL, MILAN)
 
@@ -146,17 +156,21 @@ def test_post_abandoned_during_latency_is_still_applied(
     client_for: Callable[..., httpx.Client], control: httpx.Client
 ) -> None:
     abandon_a_slow_post(client_for, control)
-    time.sleep(0.4)
-    assert len(control.get("/_sim/messages").json()) == 1
+    delivered = wait_until(lambda: control.get("/_sim/messages").json())
+    assert len(delivered) == 1
 
 
 def test_reset_drops_posts_still_waiting_out_their_latency(
-    client_for: Callable[..., httpx.Client], control: httpx.Client
+    client_for: Callable[..., httpx.Client], control: httpx.Client, andreas: httpx.Client
 ) -> None:
     abandon_a_slow_post(client_for, control)
     control.post("/_sim/reset").raise_for_status()
-    time.sleep(0.4)
-    assert control.get("/_sim/messages").json() == []
+    # A post made now with the same latency is answered after the abandoned one's wait is
+    # over, so by then that one has landed or been dropped.
+    set_faults(control, latencyMs=ABANDONED_POST_LATENCY_MS)
+    marker = post(andreas, EMAIL, MILAN, body="after the reset")
+    assert marker.status_code == 200
+    assert [m["body"] for m in control.get("/_sim/messages").json()] == ["after the reset"]
 
 
 def test_read_latency_slows_reads_but_not_posts(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -15,6 +16,13 @@ from campaigns.definition import CampaignDefinition
 from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_attributes_for
 
 DAY = 86_400
+# Control calls to the simulator: generous, a busy machine answers slowly.
+SIMULATOR_TIMEOUT = 30.0
+# How long `eventually` and `wait_until` wait for a condition. Generous on purpose: a passing
+# test goes on as soon as its condition holds, so a long deadline costs nothing on a quiet
+# machine and keeps a busy one (a loaded CI runner, a laptop compiling beside the suite) from
+# failing for a reason unrelated to the change.
+CONDITION_DEADLINE_SECONDS = 60.0
 
 # The brief's example: LinkedIn message and email at once, follow-ups after 2 and 5 more days.
 BRIEF_EXAMPLE: dict[str, Any] = {
@@ -101,14 +109,17 @@ async def sent_messages(
 ) -> list[dict[str, Any]]:
     """Outbound messages the simulator received, oldest first."""
     params = {"candidateId": candidate_id} if candidate_id is not None else {}
-    async with httpx.AsyncClient(base_url=simulator_url) as http:
+    async with httpx.AsyncClient(base_url=simulator_url, timeout=SIMULATOR_TIMEOUT) as http:
         response = await http.get("/_sim/messages", params=params)
         response.raise_for_status()
     return [m for m in response.json() if m["direction"] == "outbound"]
 
 
 async def eventually(
-    check: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.1
+    check: Callable[[], Awaitable[Any]],
+    *,
+    timeout: float = CONDITION_DEADLINE_SECONDS,
+    interval: float = 0.1,
 ) -> Any:
     """Poll an async `check` until it returns something truthy (real time); fail on timeout."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -121,8 +132,22 @@ async def eventually(
     raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
 
 
+def wait_until(
+    check: Callable[[], Any], *, timeout: float = CONDITION_DEADLINE_SECONDS, interval: float = 0.05
+) -> Any:
+    """`eventually` for synchronous tests: poll `check` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
+
+
 async def sim_post(simulator_url: str, path: str, json: Any = None, method: str = "POST") -> Any:
-    async with httpx.AsyncClient(base_url=simulator_url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=simulator_url, timeout=SIMULATOR_TIMEOUT) as http:
         response = await http.request(method, path, json=json)
         response.raise_for_status()
         return response.json()

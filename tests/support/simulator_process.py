@@ -16,7 +16,7 @@ import httpx
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT_SECONDS = 20.0
+STARTUP_TIMEOUT_SECONDS = 60.0  # generous: a busy machine starts it slowly
 STOP_TIMEOUT_SECONDS = 10.0
 # Requests held open by the accept-then-timeout fault must not stall shutdown for long.
 GRACEFUL_SHUTDOWN_SECONDS = 2
