@@ -38,6 +38,7 @@ from tests.support.campaigns import (
     BRIEF_EXAMPLE,
     campaign_input,
     eventually,
+    send_phase_is,
     sent_messages,
     sim_post,
     start_campaign,
@@ -166,14 +167,7 @@ async def _reply_before_the_post(rec: Recording, handle: WorkflowHandle) -> None
 
 
 async def _cancel_during_the_post(rec: Recording, handle: WorkflowHandle) -> None:
-    async def posting() -> bool:
-        pending = (await handle.describe()).raw_description.pending_activities
-        if not pending or not pending[0].heartbeat_details.payloads:
-            return False
-        details = await rec.env.client.data_converter.decode(pending[0].heartbeat_details.payloads)
-        return details == ["posting"]
-
-    await eventually(posting)
+    await eventually(lambda: send_phase_is(rec.env, handle, "posting"))
     await handle.cancel()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
 
 from campaigns.contracts import CampaignInput, CampaignProgress, workflow_id_for
 from campaigns.definition import CampaignDefinition
@@ -151,3 +152,12 @@ async def sim_post(simulator_url: str, path: str, json: Any = None, method: str 
         response = await http.request(method, path, json=json)
         response.raise_for_status()
         return response.json()
+
+
+async def send_phase_is(env: WorkflowEnvironment, handle: WorkflowHandle, phase: str) -> bool:
+    """The send activity's last heartbeat says which phase it is in ("checking", "posting")."""
+    pending = (await handle.describe()).raw_description.pending_activities
+    if not pending or not pending[0].heartbeat_details.payloads:
+        return False
+    details = await env.client.data_converter.decode(pending[0].heartbeat_details.payloads)
+    return details == [phase]

@@ -27,6 +27,7 @@ from tests.support.campaigns import (
     NO_LINKEDIN,
     campaign_input,
     eventually,
+    send_phase_is,
     sent_messages,
     sim_post,
     start_campaign,
@@ -162,13 +163,14 @@ async def test_reply_during_a_slow_post_finishes_it_and_marks_the_step_sent(
     sqlite_sessions: SessionFactory,
     simulator: str,
 ) -> None:
-    await sim_post(simulator, "/_sim/faults", {"latency_ms": 3000}, method="PUT")
+    # The platform holds the POST for 15 s: the reply surely arrives while it is under way.
+    await sim_post(simulator, "/_sim/faults", {"latency_ms": 15_000}, method="PUT")
     client = own_temporal_env.client
     async with build_worker(
         client, task_queue=task_queue, platform=platform, sessions=sqlite_sessions
     ):
         handle = await start_campaign(client, campaign_input(), task_queue)
-        await eventually(lambda: _step_status_is(handle, 1, StepStatus.IN_PROGRESS))
+        await eventually(lambda: send_phase_is(own_temporal_env, handle, "posting"))
 
         await handle.signal(CampaignWorkflow.reply, ReplyReceived())
         progress = await handle.result()

@@ -30,6 +30,7 @@ from tests.support.campaigns import (
     MILAN,
     campaign_input,
     eventually,
+    send_phase_is,
     sent_messages,
     sim_post,
     start_campaign,
@@ -271,7 +272,7 @@ async def test_a_cancel_during_the_post_reports_the_message_as_sent(
     handle = await start_campaign(env.client, campaign_input(ONE_EMAIL), worker.task_queue)
     # The POST is under way once the reads are done; the platform answers after 3 s.
     await eventually(lambda: _step_is(handle, 1, StepStatus.IN_PROGRESS))
-    await eventually(lambda: _send_phase_is(env, handle, "posting"))
+    await eventually(lambda: send_phase_is(env, handle, "posting"))
     await handle.cancel()
 
     progress = await handle.result()
@@ -282,15 +283,6 @@ async def test_a_cancel_during_the_post_reports_the_message_as_sent(
     assert step(progress, 1).status is StepStatus.SENT
     assert step(progress, 1).platform_message_id == sent[0]["id"]
     assert step(progress, 1).detail == SENT_AS_IT_ENDED
-
-
-async def _send_phase_is(env: WorkflowEnvironment, handle: WorkflowHandle, phase: str) -> bool:
-    """The send activity's last heartbeat says which phase it is in."""
-    pending = (await handle.describe()).raw_description.pending_activities
-    if not pending or not pending[0].heartbeat_details.payloads:
-        return False
-    details = await env.client.data_converter.decode(pending[0].heartbeat_details.payloads)
-    return details == [phase]
 
 
 # --- waiting stays current ------------------------------------------------------------------
