@@ -27,6 +27,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.app import create_app
 from api.services import AppServices
+from bench.databases import database_kinds
 from config import Settings
 from db.engine import create_engine, create_session_factory
 from db.models import Campaign, CampaignStep
@@ -165,11 +166,7 @@ async def bench_database(kind: str, folder: Path, simulator: str) -> list[str]:
 
 async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
-    kinds = ["sqlite"]
-    postgres = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
-    if postgres:
-        os.environ["TEST_POSTGRES_URL"] = postgres
-        kinds.append("postgresql")
+    kinds = database_kinds()
     with tempfile.TemporaryDirectory() as folder:
         os.environ["SIMULATOR_SEED_FILE"] = str(write_seed(Path(folder)))
         with start_simulator(service_token=SERVICE_TOKEN) as simulator:

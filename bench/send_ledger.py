@@ -27,6 +27,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.databases import database_kinds
 from campaigns.definition import MessageChannel
 from campaigns.send_window import SendSchedule
 from campaigns.sending_limits import (
@@ -192,11 +193,7 @@ async def bench_database(kind: str, folder: Path) -> list[str]:
 
 async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
-    kinds = ["sqlite"]
-    postgres = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
-    if postgres:
-        os.environ["TEST_POSTGRES_URL"] = postgres
-        kinds.append("postgresql")
+    kinds = database_kinds()
     with tempfile.TemporaryDirectory() as folder:
         for kind in kinds:
             for line in await bench_database(kind, Path(folder)):

@@ -15,8 +15,12 @@ activity and no Temporal action. docs/sending-limits.md has the design and its c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +77,7 @@ async def reserve(
 
     `now` is the caller's clock: in the send activity, the later of the wall clock and the
     attempt's scheduled time, so tests on Temporal's time-skipping server agree with it."""
-    async with sessions() as session, session.begin():
+    async with _one_sqlite_writer(sessions), sessions() as session, session.begin():
         account_id = await _lock_account(session, request.user_id, request.account, now)
         existing = (
             await session.execute(
@@ -263,6 +267,22 @@ async def waiting_sends(
             )
         )
     return waiting
+
+
+# SQLite has one writer per database. Reservers of one process queue on this lock, in order,
+# instead of in SQLite's busy handler, which polls and can starve a waiter past its timeout when
+# hundreds of sends are due at once; other processes still wait on SQLite's own lock.
+_SQLITE_WRITERS: WeakKeyDictionary[Any, asyncio.Lock] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def _one_sqlite_writer(sessions: SessionFactory) -> AsyncIterator[None]:
+    engine = sessions.kw.get("bind")
+    if engine is None or engine.dialect.name != "sqlite":
+        yield
+        return
+    async with _SQLITE_WRITERS.setdefault(engine.sync_engine, asyncio.Lock()):
+        yield
 
 
 # --- inside the transaction ----------------------------------------------------------------
