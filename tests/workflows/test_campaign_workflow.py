@@ -3,7 +3,6 @@ platform simulator and a real (SQLite) read model."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -47,35 +46,6 @@ EMAIL_THEN_DELAY_THEN_EMAIL = {
         {"id": 3, "type": "message", "channel": "EMAIL", "subject_line": "Re", "message": "Second"},
     ]
 }
-
-
-@pytest.fixture
-async def worker(
-    temporal_env: WorkflowEnvironment,
-    task_queue: str,
-    platform: PlatformClient,
-    sqlite_sessions: SessionFactory,
-) -> AsyncIterator[Worker]:
-    async with build_worker(
-        temporal_env.client, task_queue=task_queue, platform=platform, sessions=sqlite_sessions
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-async def fresh_worker(
-    own_temporal_env: WorkflowEnvironment,
-    task_queue: str,
-    platform: PlatformClient,
-    sqlite_sessions: SessionFactory,
-) -> AsyncIterator[Worker]:
-    """A worker on a new time-skipping server whose clock still matches the simulator's wall
-    clock (the shared server's clock runs ahead by every month earlier tests skipped), for
-    tests that compare platform timestamps with the campaign's start."""
-    async with build_worker(
-        own_temporal_env.client, task_queue=task_queue, platform=platform, sessions=sqlite_sessions
-    ) as running:
-        yield running
 
 
 def step(progress: CampaignProgress, node_id: int) -> StepProgress:
@@ -188,12 +158,12 @@ async def test_reply_during_a_slow_post_finishes_it_and_marks_the_step_sent(
 
 
 async def test_reply_missed_by_webhook_is_caught_by_pre_send_check(
-    own_temporal_env: WorkflowEnvironment, fresh_worker: Worker, simulator: str
+    own_temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
 ) -> None:
     handle = await start_campaign(
         own_temporal_env.client,
         campaign_input(EMAIL_THEN_DELAY_THEN_EMAIL),
-        fresh_worker.task_queue,
+        worker.task_queue,
     )
     await eventually(lambda: _has_sent(simulator, 1))
     await sim_post(
@@ -210,7 +180,7 @@ async def test_reply_missed_by_webhook_is_caught_by_pre_send_check(
 
 
 async def test_reply_before_this_campaign_started_does_not_stop_it(
-    own_temporal_env: WorkflowEnvironment, fresh_worker: Worker, simulator: str
+    own_temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
 ) -> None:
     await sim_post(
         simulator,
@@ -220,7 +190,7 @@ async def test_reply_before_this_campaign_started_does_not_stop_it(
     handle = await start_campaign(
         own_temporal_env.client,
         campaign_input(EMAIL_THEN_DELAY_THEN_EMAIL),
-        fresh_worker.task_queue,
+        worker.task_queue,
     )
     progress = await handle.result()
 

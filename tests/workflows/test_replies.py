@@ -1,9 +1,8 @@
 """Replies are never missed and never misattributed, and a stop prevents what it still can.
 
-A time-skipping server of each test's own (the test server stops skipping time for good when
-a workflow is terminated while its activity runs, which ending a watcher can do), the
-simulator over HTTP (its webhooks off: every reply here is one whose webhook was lost), and a
-fresh SQLite read model per test, which the reply watcher sweeps. Replies are placed at the
+Each test's own time-skipping server and SQLite read model (which the reply watcher sweeps),
+and the simulator over HTTP with its webhooks off: every reply here is one whose webhook was
+lost. Replies are placed at the
 test server's own clock with the simulator's `sentAt`.
 """
 
@@ -11,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,10 +19,8 @@ from temporalio.worker import Worker
 
 from campaigns.contracts import CampaignProgress, ReplyReceived, StepProgress
 from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus
-from db.engine import SessionFactory, create_engine, create_session_factory
+from db.engine import SessionFactory
 from db.models import Campaign, CampaignEventRow
-from recruiting_platform import PlatformClient
-from tests.conftest import fresh_database
 from tests.support.campaigns import (
     ANDREAS,
     MILAN,
@@ -35,7 +31,7 @@ from tests.support.campaigns import (
     sim_post,
     start_campaign,
 )
-from worker import build_worker, ensure_reply_watcher
+from worker import ensure_reply_watcher
 from workflows.campaign import SENT_AS_IT_ENDED, STOPPED_BEFORE_POST, CampaignWorkflow
 from workflows.reply_watcher import watcher_id
 
@@ -52,43 +48,16 @@ ONE_EMAIL = {
 
 
 @pytest.fixture
-async def read_model(tmp_path: Path) -> AsyncIterator[SessionFactory]:
-    """A read model of this test's own: the watcher sweeps only this test's campaigns."""
-    async with fresh_database("sqlite", tmp_path) as url:
-        engine = create_engine(url)
-        yield create_session_factory(engine)
-        await engine.dispose()
-
-
-@pytest.fixture
-async def env(own_temporal_env: WorkflowEnvironment) -> WorkflowEnvironment:
-    return own_temporal_env
-
-
-@pytest.fixture
-async def worker(
-    env: WorkflowEnvironment,
-    task_queue: str,
-    platform: PlatformClient,
-    read_model: SessionFactory,
-) -> AsyncIterator[Worker]:
-    async with build_worker(
-        env.client, task_queue=task_queue, platform=platform, sessions=read_model
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-async def watcher(env: WorkflowEnvironment, worker: Worker) -> AsyncIterator[str]:
+async def watcher(temporal_env: WorkflowEnvironment, worker: Worker) -> AsyncIterator[str]:
     """The task queue's reply watcher at the default interval; terminated afterwards."""
     await ensure_reply_watcher(
-        env.client,
+        temporal_env.client,
         task_queue=worker.task_queue,
         interval_seconds=INTERVAL.total_seconds(),
         batch_size=50,
     )
     yield watcher_id(worker.task_queue)
-    await env.client.get_workflow_handle(watcher_id(worker.task_queue)).terminate()
+    await temporal_env.client.get_workflow_handle(watcher_id(worker.task_queue)).terminate()
 
 
 async def candidate_writes(
@@ -122,11 +91,11 @@ async def _step_is(
 
 
 async def test_reply_during_a_delay_without_webhook_ends_replied_within_the_interval(
-    env: WorkflowEnvironment, worker: Worker, watcher: str, simulator: str
+    temporal_env: WorkflowEnvironment, worker: Worker, watcher: str, simulator: str
 ) -> None:
-    handle = await start_campaign(env.client, campaign_input(), worker.task_queue)
+    handle = await start_campaign(temporal_env.client, campaign_input(), worker.task_queue)
     await eventually(lambda: _step_is(handle, 3, StepStatus.IN_PROGRESS))
-    wrote_at = await env.get_current_time()
+    wrote_at = await temporal_env.get_current_time()
     message_id = await candidate_writes(simulator, EMAIL, wrote_at)
 
     progress = await handle.result()
@@ -143,7 +112,7 @@ async def test_reply_during_a_delay_without_webhook_ends_replied_within_the_inte
 
 
 async def test_reply_during_a_channel_wait_without_webhook_ends_replied_within_the_interval(
-    env: WorkflowEnvironment, worker: Worker, watcher: str, simulator: str
+    temporal_env: WorkflowEnvironment, worker: Worker, watcher: str, simulator: str
 ) -> None:
     await sim_post(
         simulator,
@@ -151,9 +120,9 @@ async def test_reply_during_a_channel_wait_without_webhook_ends_replied_within_t
         {"status": "ERROR_CREDENTIALS", "deliverWebhook": False},
         method="PUT",
     )
-    handle = await start_campaign(env.client, campaign_input(), worker.task_queue)
+    handle = await start_campaign(temporal_env.client, campaign_input(), worker.task_queue)
     await eventually(lambda: _step_is(handle, 1, StepStatus.WAITING_FOR_CHANNEL))
-    wrote_at = await env.get_current_time()
+    wrote_at = await temporal_env.get_current_time()
     message_id = await candidate_writes(simulator, EMAIL, wrote_at)
 
     progress = await handle.result()
@@ -167,12 +136,12 @@ async def test_reply_during_a_channel_wait_without_webhook_ends_replied_within_t
 
 
 async def test_reply_during_monitoring_without_webhook_ends_replied_within_the_interval(
-    env: WorkflowEnvironment, worker: Worker, watcher: str, simulator: str
+    temporal_env: WorkflowEnvironment, worker: Worker, watcher: str, simulator: str
 ) -> None:
-    handle = await start_campaign(env.client, campaign_input(ONE_EMAIL), worker.task_queue)
+    handle = await start_campaign(temporal_env.client, campaign_input(ONE_EMAIL), worker.task_queue)
     await eventually(lambda: _step_is(handle, 1, StepStatus.SENT))
-    await env.sleep(timedelta(days=8))
-    wrote_at = await env.get_current_time()
+    await temporal_env.sleep(timedelta(days=8))
+    wrote_at = await temporal_env.get_current_time()
     await candidate_writes(simulator, EMAIL, wrote_at)
 
     progress = await handle.result()
@@ -185,13 +154,13 @@ async def test_reply_during_monitoring_without_webhook_ends_replied_within_the_i
 
 
 async def test_last_check_before_the_end_finds_a_reply_no_sweep_saw(
-    env: WorkflowEnvironment, worker: Worker, simulator: str
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
 ) -> None:
     # No watcher at all: only the final check stands between this reply and NO_REPLY.
-    handle = await start_campaign(env.client, campaign_input(ONE_EMAIL), worker.task_queue)
+    handle = await start_campaign(temporal_env.client, campaign_input(ONE_EMAIL), worker.task_queue)
     await eventually(lambda: _step_is(handle, 1, StepStatus.SENT))
-    await env.sleep(timedelta(days=12))
-    await candidate_writes(simulator, LINKEDIN, await env.get_current_time())
+    await temporal_env.sleep(timedelta(days=12))
+    await candidate_writes(simulator, LINKEDIN, await temporal_env.get_current_time())
 
     progress = await handle.result()
 
@@ -201,10 +170,10 @@ async def test_last_check_before_the_end_finds_a_reply_no_sweep_saw(
 
 
 async def test_last_check_ignores_a_message_written_after_the_30_days(
-    env: WorkflowEnvironment, worker: Worker, simulator: str
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
 ) -> None:
     campaign = campaign_input(ONE_EMAIL)
-    handle = await start_campaign(env.client, campaign, worker.task_queue)
+    handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
     started = await eventually(lambda: _step_is(handle, 1, StepStatus.SENT))
     await candidate_writes(simulator, EMAIL, started.ends_at + timedelta(hours=1))
 
@@ -219,11 +188,11 @@ async def test_last_check_ignores_a_message_written_after_the_30_days(
 
 
 async def test_a_message_from_before_the_campaign_started_never_stops_it(
-    env: WorkflowEnvironment, worker: Worker, watcher: str, simulator: str
+    temporal_env: WorkflowEnvironment, worker: Worker, watcher: str, simulator: str
 ) -> None:
-    before = await env.get_current_time() - timedelta(days=1)
+    before = await temporal_env.get_current_time() - timedelta(days=1)
     old_message = await candidate_writes(simulator, EMAIL, before)
-    handle = await start_campaign(env.client, campaign_input(), worker.task_queue)
+    handle = await start_campaign(temporal_env.client, campaign_input(), worker.task_queue)
     await eventually(lambda: _step_is(handle, 2, StepStatus.SENT))
     # The same old message signalled directly (a replayed or late webhook) is ignored too.
     await handle.signal(
@@ -244,11 +213,11 @@ async def test_a_message_from_before_the_campaign_started_never_stops_it(
 
 @pytest.mark.parametrize("stop", ["reply", "cancel"])
 async def test_a_stop_before_the_post_prevents_the_send(
-    env: WorkflowEnvironment, worker: Worker, simulator: str, stop: str
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str, stop: str
 ) -> None:
     # Reading the channels and chats is slow, so the stop arrives before the POST.
     await sim_post(simulator, "/_sim/faults", {"readLatencyMs": 3000}, method="PUT")
-    handle = await start_campaign(env.client, campaign_input(ONE_EMAIL), worker.task_queue)
+    handle = await start_campaign(temporal_env.client, campaign_input(ONE_EMAIL), worker.task_queue)
     await eventually(lambda: _step_is(handle, 1, StepStatus.IN_PROGRESS))
     if stop == "reply":
         await handle.signal(CampaignWorkflow.reply, ReplyReceived(source=ReplySource.SIGNAL))
@@ -266,13 +235,13 @@ async def test_a_stop_before_the_post_prevents_the_send(
 
 
 async def test_a_cancel_during_the_post_reports_the_message_as_sent(
-    env: WorkflowEnvironment, worker: Worker, simulator: str
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
 ) -> None:
     await sim_post(simulator, "/_sim/faults", {"latencyMs": 3000}, method="PUT")
-    handle = await start_campaign(env.client, campaign_input(ONE_EMAIL), worker.task_queue)
+    handle = await start_campaign(temporal_env.client, campaign_input(ONE_EMAIL), worker.task_queue)
     # The POST is under way once the reads are done; the platform answers after 3 s.
     await eventually(lambda: _step_is(handle, 1, StepStatus.IN_PROGRESS))
-    await eventually(lambda: send_phase_is(env, handle, "posting"))
+    await eventually(lambda: send_phase_is(temporal_env, handle, "posting"))
     await handle.cancel()
 
     progress = await handle.result()
@@ -289,10 +258,10 @@ async def test_a_cancel_during_the_post_reports_the_message_as_sent(
 
 
 async def test_every_channel_recheck_moves_the_next_check_and_counts_the_attempt(
-    env: WorkflowEnvironment,
+    temporal_env: WorkflowEnvironment,
     worker: Worker,
     simulator: str,
-    read_model: SessionFactory,
+    sqlite_sessions: SessionFactory,
 ) -> None:
     await sim_post(
         simulator,
@@ -303,24 +272,24 @@ async def test_every_channel_recheck_moves_the_next_check_and_counts_the_attempt
     campaign = campaign_input(
         {"nodes": [{"id": 1, "type": "message", "channel": "LINKEDIN_MESSAGE", "message": "Hi"}]}
     )
-    handle = await start_campaign(env.client, campaign, worker.task_queue)
+    handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
     first = await eventually(lambda: _step_is(handle, 1, StepStatus.WAITING_FOR_CHANNEL))
     first_due = step(first, 1).due_at
 
-    await env.sleep(timedelta(minutes=16))  # re-checks at 5 and 15 minutes
+    await temporal_env.sleep(timedelta(minutes=16))  # re-checks at 5 and 15 minutes
 
     later = await eventually(lambda: _attempts_at_least(handle, 3))
     assert step(later, 1).due_at > first_due
     assert later.next_action_at == step(later, 1).due_at
 
     async def recorded() -> Campaign | None:
-        async with read_model() as session:
+        async with sqlite_sessions() as session:
             row = await session.get(Campaign, campaign.campaign_id)
             return row if row and row.next_action_at == step(later, 1).due_at else None
 
     row = await eventually(recorded)
     assert row.waiting_cause == "LOGGED_OUT"
-    async with read_model() as session:
+    async with sqlite_sessions() as session:
         kinds = (
             await session.scalars(
                 select(CampaignEventRow.kind).where(
