@@ -174,26 +174,19 @@ class CampaignWorkflow:
         """The candidate wrote back (webhook, reply check or pre-send check): halt at once."""
         if self._reply is not None or self._progress.ended_at is not None:
             return
+        data: dict[str, object] = {
+            "channel_id": reply.channel_id,
+            "message_id": reply.message_id,
+            "source": reply.source.value,
+        }
         if self._is_v2():
             if reply.received_at is not None and reply.received_at < self._replies_count_from:
                 # Written before this campaign started: an earlier campaign's reply (a replayed
                 # webhook, or a late one). It must not stop this campaign.
                 workflow.logger.info("Reply ignored: sent before this campaign started")
                 return
-            self._event(
-                EventKind.REPLY_RECEIVED,
-                channel_id=reply.channel_id,
-                message_id=reply.message_id,
-                source=reply.source.value,
-                sent_at=reply.received_at.isoformat() if reply.received_at else None,
-            )
-        else:
-            self._event(
-                EventKind.REPLY_RECEIVED,
-                channel_id=reply.channel_id,
-                message_id=reply.message_id,
-                source=reply.source.value,
-            )
+            data["sent_at"] = reply.received_at.isoformat() if reply.received_at else None
+        self._event(EventKind.REPLY_RECEIVED, **data)
         self._reply = self._progress.reply = reply
         self._progress.status = CampaignStatus.REPLIED
         self._progress.end_reason = EndReason.REPLIED
@@ -329,7 +322,7 @@ class CampaignWorkflow:
             send.cancel()
             if v2:
                 await workflow.wait_condition(send.done)
-                await self._settle_stopped_send(node, send)
+                self._settle_stopped_send(node, send)
             else:
                 step.detail = IN_FLIGHT_WHEN_ENDED
             return None
@@ -341,7 +334,7 @@ class CampaignWorkflow:
             cause = error.cause or error
             return SendOutcome(kind=SendOutcomeKind.REJECTED, detail=str(cause)[:300])
 
-    async def _settle_stopped_send(
+    def _settle_stopped_send(
         self, node: MessageNode, send: workflow.ActivityHandle[SendOutcome]
     ) -> None:
         """What a send the campaign stopped really did: not posted, posted, or unknown."""
@@ -504,17 +497,16 @@ class CampaignWorkflow:
             self._progress.end_detail = never_restored_reason(
                 CHANNEL_TYPE_OF[blocked.channel], blocked.wait_cause
             )
-            blocked.detail = f"Not sent: {self._progress.end_detail}"
         else:
             status, reason, why = CampaignStatus.COMPLETED, EndReason.NO_REPLY, "30-day limit"
         kept = (IN_FLIGHT_WHEN_ENDED, STOPPED_BEFORE_POST, SENT_AS_IT_ENDED)
         for step in self._progress.steps:
             if not step.status.is_finished:
                 step.status, step.due_at, step.wait_cause = StepStatus.NOT_SENT, None, None
-                if step.detail not in kept and not (
-                    v2 and step is blocked and reason is EndReason.CHANNEL_UNAVAILABLE
-                ):
+                if step.detail not in kept:
                     step.detail = f"Not sent: campaign ended ({why})"
+        if reason is EndReason.CHANNEL_UNAVAILABLE and blocked is not None:
+            blocked.detail = f"Not sent: {self._progress.end_detail}"
         self._progress.waiting_channel_type = self._progress.waiting_cause = None
         self._progress.end_reason = reason
         # A campaign that ran out of time ended at its deadline, not when the timer was seen.
