@@ -37,7 +37,7 @@ def build_worker(
     sessions: SessionFactory,
     max_concurrent_activities: int = 200,
 ) -> Worker:
-    sending = SendingActivities(platform)
+    sending = SendingActivities(platform, sessions)
     recording = RecordingActivities(sessions)
     reply_checks = ReplyCheckActivities(platform, sessions, client)
     return Worker(
@@ -46,6 +46,7 @@ def build_worker(
         workflows=[CampaignWorkflow, ReplyWatcherWorkflow],
         activities=[
             sending.send_message,
+            sending.release_send_slots,
             recording.record_progress,
             reply_checks.find_reply,
             reply_checks.check_reply_batch,

@@ -22,9 +22,18 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.chat_reading import first_reply, pick_channel, read_chats
-from campaigns.contracts import ActivityName, SendMessageInput, SendOutcome, SendOutcomeKind
+from campaigns.contracts import (
+    ActivityName,
+    ReleaseSlotsInput,
+    SendMessageInput,
+    SendOutcome,
+    SendOutcomeKind,
+)
 from campaigns.definition import CHANNEL_TYPE_OF, ChannelType
-from campaigns.status import ReplySource
+from campaigns.sending_limits import Reservation, ReservationStatus, ReserveRequest, WaitReason
+from campaigns.status import ReplySource, WaitCause
+from db.engine import SessionFactory
+from db.send_ledger import ledger_now, release, reserve
 from recruiting_platform import (
     CandidateUnreachable,
     ChannelLoggedOut,
@@ -40,6 +49,23 @@ from recruiting_platform import (
     PostMessageResponse,
     RateLimited,
 )
+
+# Answers that say the platform refused the POST: nothing was posted, so its slot is freed.
+_REFUSED = (
+    RateLimited,
+    PlatformRejected,
+    PlatformNotFound,
+    PlatformUnauthorized,
+    CandidateUnreachable,
+    ChannelLoggedOut,
+    ChannelUnavailable,
+)
+_WAIT_CAUSE_OF: dict[WaitReason, WaitCause] = {
+    WaitReason.WINDOW_CLOSED: WaitCause.WINDOW_CLOSED,
+    WaitReason.DAILY_LIMIT: WaitCause.DAILY_LIMIT,
+    WaitReason.WEEKLY_LIMIT: WaitCause.WEEKLY_LIMIT,
+    WaitReason.PACING: WaitCause.PACING,
+}
 
 # A stopped send whose POST had begun but was not confirmed: it may have reached the candidate.
 POST_OUTCOME_UNKNOWN = "PostOutcomeUnknown"
@@ -74,8 +100,15 @@ async def heartbeating(phase: list[str]) -> AsyncIterator[None]:
 
 
 class SendingActivities:
-    def __init__(self, platform: PlatformClient) -> None:
+    def __init__(self, platform: PlatformClient, sessions: SessionFactory) -> None:
         self._platform = platform
+        self._sessions = sessions
+
+    @activity.defn(name=ActivityName.RELEASE_SEND_SLOTS)
+    async def release_send_slots(self, request: ReleaseSlotsInput) -> int:
+        """Free the slots an ended campaign still has booked ahead, for other campaigns."""
+        now = ledger_now(activity.info().current_attempt_scheduled_time)
+        return await release(self._sessions, request.campaign_id, now=now)
 
     @activity.defn(name=ActivityName.SEND_MESSAGE)
     async def send_message(self, request: SendMessageInput) -> SendOutcome:
@@ -173,6 +206,19 @@ class SendingActivities:
                     sent_at=message.sentAt,
                 )
 
+        if request.reserve_slot:
+            # The slot is booked after every check, right before the POST: a send that finds
+            # no channel or a reply books nothing, and one that waits is checked again when
+            # its slot comes.
+            reservation = await self._reserve(request)
+            if reservation.status is not ReservationStatus.READY:
+                return _slot_outcome(reservation)
+            try:
+                await asyncio.sleep(reservation.wait.total_seconds())
+            except asyncio.CancelledError:
+                await self._free_slot(request)  # stopped before the POST: nothing was sent
+                raise
+
         # From here on a stop no longer prevents the message: the POST is finished (shielded
         # from cancellation) so that the campaign knows whether the candidate got it.
         phase[0] = "posting"
@@ -190,6 +236,12 @@ class SendingActivities:
             posted = await asyncio.shield(post)
         except asyncio.CancelledError:
             posted = await _finish_post_after_stop(post)
+        except _REFUSED:
+            # The platform answered and refused: nothing was posted, the slot goes back. (A 5xx
+            # or a timeout may have posted: its slot stays counted.)
+            if request.reserve_slot:
+                await self._free_slot(request)
+            raise
         activity.logger.info(
             "Sent node %s as platform message %s", request.node_id, posted.messageId
         )
@@ -198,6 +250,29 @@ class SendingActivities:
             channel_id=channel.id,
             message_id=posted.messageId,
             sent_at=datetime.now(UTC),
+        )
+
+    async def _reserve(self, request: SendMessageInput) -> Reservation:
+        info = activity.info()
+        return await reserve(
+            self._sessions,
+            ReserveRequest(
+                campaign_id=request.campaign_id,
+                node_id=request.node_id,
+                user_id=request.owner_user_id,
+                channel=request.channel,
+                not_after=request.not_after,
+                schedule=request.send_window,
+                earlier_attempt_may_have_sent=info.attempt > 1,
+                pacing_scale=request.time_scale,
+            ),
+            now=ledger_now(info.current_attempt_scheduled_time),
+        )
+
+    async def _free_slot(self, request: SendMessageInput) -> None:
+        now = ledger_now(activity.info().current_attempt_scheduled_time)
+        await release(
+            self._sessions, request.campaign_id, node_id=request.node_id, now=now, sent_nothing=True
         )
 
     async def _has_contact(self, request: SendMessageInput) -> bool:
@@ -243,6 +318,21 @@ def _earlier_send(
             ):
                 return channel_id, message
     return None
+
+
+def _slot_outcome(reservation: Reservation) -> SendOutcome:
+    """What the workflow hears when the ledger says not now: wait for the slot, or no slot."""
+    cause = _WAIT_CAUSE_OF[reservation.reason] if reservation.reason else None
+    if reservation.status is ReservationStatus.NO_SLOT:
+        return SendOutcome(
+            kind=SendOutcomeKind.NO_SLOT, detail=reservation.description, wait_cause=cause
+        )
+    return SendOutcome(
+        kind=SendOutcomeKind.WAIT_FOR_SLOT,
+        slot_at=reservation.send_at,
+        wait_cause=cause,
+        detail=reservation.description,
+    )
 
 
 def _reason(error: PlatformError) -> str:

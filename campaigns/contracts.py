@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from campaigns.definition import CampaignDefinition, ChannelType, MessageChannel
+from campaigns.send_window import SendSchedule
 from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
 
 WORKFLOW_ID_PREFIX = "campaign-candidate-"
@@ -29,6 +30,7 @@ class ActivityName(StrEnum):
     RECORD_PROGRESS = "record_progress"
     FIND_REPLY = "find_reply"
     CHECK_REPLY_BATCH = "check_reply_batch"
+    RELEASE_SEND_SLOTS = "release_send_slots"
 
 
 # --- workflow input, signals, query ---------------------------------------------------------
@@ -130,6 +132,8 @@ class EventKind(StrEnum):
     CHANNEL_WAITING = "CHANNEL_WAITING"
     CHANNEL_RECHECKED = "CHANNEL_RECHECKED"  # looked again, still not usable
     CHANNEL_RESTORED = "CHANNEL_RESTORED"
+    SLOT_WAITING = "SLOT_WAITING"  # booked for a later slot: send window, limit or pacing
+    NO_SLOT = "NO_SLOT"  # no slot before the 30-day limit: the message is not sent
     MONITORING = "MONITORING"
     REPLY_RECEIVED = "REPLY_RECEIVED"
     ENDED = "ENDED"
@@ -174,6 +178,19 @@ class SendMessageInput(BaseModel):
     # Earlier send activities of this step (e.g. before a channel wait): a later one must
     # look for a message an earlier one may have posted.
     previous_attempts: int = 0
+    # Set by campaigns started after the send ledger shipped: the send books its slot in the
+    # account's ledger (send window, limits, pacing) right before it posts, and answers
+    # WAIT_FOR_SLOT or NO_SLOT instead of posting when the slot is not now.
+    reserve_slot: bool = False
+    not_after: datetime | None = None  # the campaign's 30-day limit: no slot after it
+    send_window: SendSchedule | None = None  # the definition's own window, if it has one
+    time_scale: float = 1.0  # divides the pacing gap, as it divides every campaign duration
+
+
+class ReleaseSlotsInput(BaseModel):
+    """Free the slots a campaign that ended still has booked ahead."""
+
+    campaign_id: str
 
 
 class SendOutcomeKind(StrEnum):
@@ -185,6 +202,8 @@ class SendOutcomeKind(StrEnum):
     PLATFORM_UNAUTHORIZED = "PLATFORM_UNAUTHORIZED"  # our credentials refused (likewise)
     CANDIDATE_UNREACHABLE = "CANDIDATE_UNREACHABLE"
     REJECTED = "REJECTED"
+    WAIT_FOR_SLOT = "WAIT_FOR_SLOT"  # booked for `slot_at`: wait, then send again (not posted)
+    NO_SLOT = "NO_SLOT"  # no slot before the 30-day limit: not posted, nothing booked
 
 
 class SendOutcome(BaseModel):
@@ -194,6 +213,8 @@ class SendOutcome(BaseModel):
     sent_at: datetime | None = None
     reply: ReplyReceived | None = None
     detail: str | None = None
+    slot_at: datetime | None = None  # WAIT_FOR_SLOT: when the booked slot comes
+    wait_cause: WaitCause | None = None  # WAIT_FOR_SLOT and NO_SLOT: what holds it back
 
 
 class FindReplyInput(BaseModel):

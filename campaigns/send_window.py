@@ -77,6 +77,16 @@ class SendSchedule(CamelModel):
         return ZoneInfo(self.time_zone)
 
     @property
+    def always_open(self) -> bool:
+        """Every day, all day, no skip dates: the window never holds a send back."""
+        return (
+            len(self.weekdays) == 7
+            and self.start == "00:00"
+            and self.end == "24:00"
+            and not self.skip_dates
+        )
+
+    @property
     def never_opens(self) -> bool:
         """No weekday at all: a schedule that no date can open."""
         return not self.weekdays
@@ -91,6 +101,11 @@ class SendSchedule(CamelModel):
             _local_instant(day, _minutes(self.start), self.zone),
             _local_instant(day, _minutes(self.end), self.zone),
         )
+
+
+def any_time(time_zone: str = "UTC") -> SendSchedule:
+    """A window that is always open: every day, 00:00–24:00."""
+    return SendSchedule(time_zone=time_zone, weekdays=WEEKDAYS, start="00:00", end="24:00")
 
 
 class ScheduleRuleError(ValueError):

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from campaigns.camel_model import CamelModel
 from campaigns.definition import CHANNEL_TYPE_OF, ChannelType, MessageChannel
-from campaigns.send_window import SendSchedule, local_label, next_open
+from campaigns.send_window import SendSchedule, any_time, local_label, next_open
 
 # A slot freed by a limit is taken this long after the oldest send leaves the window, so the
 # platform's own rolling count never sees one too many when its clock, or our post, is a few
@@ -127,9 +127,14 @@ class Pacing(CamelModel):
 
 
 class SendingSettings(CamelModel):
-    """A user's schedule, limits and pacing; every field has a default."""
+    """A user's schedule, limits and pacing; every field has a default.
 
-    schedule: SendSchedule = Field(default_factory=SendSchedule)
+    The default schedule is always open: the platform knows no user's time zone, and business
+    hours in the wrong zone (09:00–17:00 UTC is 01:00–09:00 in California) would be worse than
+    none. Limits and pacing protect the account from the first send; a user who saves their
+    schedule gets business hours in their own zone (docs/sending-limits.md)."""
+
+    schedule: SendSchedule = Field(default_factory=any_time)
     limits: SendingLimits = Field(default_factory=SendingLimits)
     pacing: Pacing = Field(default_factory=Pacing)
 
@@ -270,6 +275,10 @@ class ReserveRequest(BaseModel):
     # A retry whose earlier attempt may have posted: a late slot is kept (still counted)
     # and a new one is planned, so the platform never sees more than the ledger counts.
     earlier_attempt_may_have_sent: bool = False
+    # Divides the pacing gap: a campaign whose durations are scaled for a demo or a test is
+    # paced on the same scale. Limits and the send window are the platform's and the user's
+    # real clock, never scaled.
+    pacing_scale: float = Field(default=1.0, ge=1.0)
 
     @property
     def key(self) -> str:

@@ -25,6 +25,9 @@ class StepStatus(StrEnum):
     PENDING = "PENDING"  # not reached yet
     IN_PROGRESS = "IN_PROGRESS"  # a delay counting down, or a send under way (with retries)
     WAITING_FOR_CHANNEL = "WAITING_FOR_CHANNEL"  # the channel is logged out or missing
+    # Booked for a later slot by the send ledger: the send window is closed, an account limit
+    # is full, or pacing spaces it from the account's other sends.
+    WAITING_FOR_SLOT = "WAITING_FOR_SLOT"
     SENT = "SENT"
     DONE = "DONE"  # a delay that has passed
     SKIPPED = "SKIPPED"  # the candidate cannot be reached on this channel
@@ -62,7 +65,8 @@ class EndReason(StrEnum):
 
 
 class WaitCause(StrEnum):
-    """Why a send waits for its channel."""
+    """Why a send waits: for its channel (the first four), or for its slot in the account's
+    sending schedule (the last four, the send ledger's reasons)."""
 
     LOGGED_OUT = "LOGGED_OUT"  # the user got logged out of the channel (ERROR_CREDENTIALS)
     NO_CHANNEL = "NO_CHANNEL"  # no channel of that type is connected
@@ -70,6 +74,10 @@ class WaitCause(StrEnum):
     # The platform refused our service credentials (401/403): no retry can fix that, an
     # operator must; the send waits, visibly, and is looked at again on the re-check schedule.
     PLATFORM_UNAUTHORIZED = "PLATFORM_UNAUTHORIZED"
+    WINDOW_CLOSED = "WINDOW_CLOSED"  # outside the user's send window
+    DAILY_LIMIT = "DAILY_LIMIT"  # the account's rolling 24-hour limit is full
+    WEEKLY_LIMIT = "WEEKLY_LIMIT"  # the account's rolling 7-day limit is full
+    PACING = "PACING"  # spaced from the account's other sends
 
 
 class ReplySource(StrEnum):

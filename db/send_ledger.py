@@ -103,7 +103,7 @@ async def reserve(
             booked=await _booked(session, account_id, since=now - LOOK_BACK),
             kind=request.kind,
             limits=settings.limits.for_kind(request.kind),
-            gap=settings.pacing.gap_for(request.account, request.key),
+            gap=settings.pacing.gap_for(request.account, request.key) / request.pacing_scale,
             schedule=schedule,
             now=now,
             not_after=request.not_after,

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         FindReplyInput,
         FindReplyResult,
         RecordProgressInput,
+        ReleaseSlotsInput,
         ReplyReceived,
         SendMessageInput,
         SendOutcome,
@@ -74,6 +75,9 @@ STOPPED_BEFORE_POST = "Not sent: stopped before it was posted"
 # that report what happened when it could not), channel-ERROR waits, recorded re-checks and
 # an end reason for a channel that never came back. Older campaigns keep the old behaviour.
 REPLIES_V2_PATCH = "replies-v2"
+# Campaigns started after this patch book each send in the account's send ledger (send window,
+# per-account limits, pacing) and wait, visibly and durably, for a slot that is not now.
+SENDING_LIMITS_PATCH = "sending-limits-v3"
 
 _WAIT_CAUSES: dict[SendOutcomeKind, WaitCause] = {
     SendOutcomeKind.CHANNEL_LOGGED_OUT: WaitCause.LOGGED_OUT,
@@ -145,6 +149,8 @@ class CampaignWorkflow:
         # platform's `sentAt` with the same instant).
         self._replies_count_from = info.start_time
         self._v2: bool | None = None
+        self._v3: bool | None = None
+        self._slot_booked = False  # a send waits for a slot booked ahead in the ledger
         self._cancelled = False
         self._restored: set[ChannelType] = set()
         self._unrecorded_events: list[CampaignEvent] = []
@@ -156,7 +162,9 @@ class CampaignWorkflow:
 
     @workflow.run
     async def run(self, campaign: CampaignInput) -> CampaignProgress:
-        self._is_v2()  # decided once, in the first activation, for the campaign's whole life
+        # Decided once, in the first activation, for the campaign's whole life.
+        self._is_v2()
+        self._is_v3()
         self._event(EventKind.STARTED, steps=len(campaign.definition.nodes))
         try:
             await self._record()
@@ -245,6 +253,11 @@ class CampaignWorkflow:
             outcome = await self._attempt_send(node)
             if outcome is None:  # stopped by reply, cancel or the deadline
                 return
+            if outcome.kind is SendOutcomeKind.WAIT_FOR_SLOT:
+                step.attempts -= 1  # nothing was tried: the slot is not now
+                if not await self._wait_for_slot(node, outcome):
+                    return
+                continue
             cause = _WAIT_CAUSES.get(outcome.kind)
             if cause is not None:
                 recheck = self._next_recheck(cause, last_cause, recheck)
@@ -291,6 +304,10 @@ class CampaignWorkflow:
             idempotency_key=f"{self._campaign.campaign_id}:{node.id}",
             report_channel_errors=v2,
             previous_attempts=step.attempts - 1 if v2 else 0,
+            reserve_slot=self._is_v3(),
+            not_after=self._deadline,
+            send_window=self._campaign.definition.send_window,
+            time_scale=self._campaign.time_scale,
         )
         send = workflow.start_activity(
             ActivityName.SEND_MESSAGE,
@@ -404,14 +421,44 @@ class CampaignWorkflow:
         self._restored.discard(channel_type)
         return not self._should_stop()
 
-    async def _apply_send_outcome(self, node: MessageNode, outcome: SendOutcome) -> None:
+    async def _wait_for_slot(self, node: MessageNode, outcome: SendOutcome) -> bool:
+        """Wait for the slot the ledger booked (send window, limit or pacing); False if the
+        campaign must stop meanwhile. The next send finds the same booking and posts."""
+        step = self._steps[node.id]
+        self._leave_channel_wait(node)
+        due = min(outcome.slot_at or workflow.now(), self._deadline)
+        changed = step.status is not StepStatus.WAITING_FOR_SLOT or step.due_at != due
+        step.status, step.detail, step.due_at = StepStatus.WAITING_FOR_SLOT, outcome.detail, due
+        step.wait_cause = outcome.wait_cause
+        self._progress.waiting_reason = outcome.detail
+        self._progress.waiting_channel_type = node.channel_type
+        self._progress.waiting_cause = outcome.wait_cause
+        self._set_next_action(_next_action_for(node), due)
+        self._slot_booked = True
+        if changed:
+            cause = outcome.wait_cause.value if outcome.wait_cause else None
+            self._event(
+                EventKind.SLOT_WAITING, node_id=node.id, cause=cause, send_at=due.isoformat()
+            )
+            await self._record()
+        await self._sleep_until(due, f"Wait for the send slot of node {node.id}")
+        return not self._should_stop()
+
+    def _leave_channel_wait(self, node: MessageNode) -> None:
+        """The send got past its channel and slot waits: the campaign no longer waits."""
         step = self._steps[node.id]
         if self._progress.status is CampaignStatus.WAITING_FOR_CHANNEL:
             self._set_status(CampaignStatus.RUNNING)
-            self._progress.waiting_reason = None
-            self._progress.waiting_channel_type = self._progress.waiting_cause = None
-            step.wait_cause = None
             self._event(EventKind.CHANNEL_RESTORED, node_id=node.id)
+        elif step.status is not StepStatus.WAITING_FOR_SLOT:
+            return
+        self._progress.waiting_reason = None
+        self._progress.waiting_channel_type = self._progress.waiting_cause = None
+        step.wait_cause = None
+
+    async def _apply_send_outcome(self, node: MessageNode, outcome: SendOutcome) -> None:
+        step = self._steps[node.id]
+        self._leave_channel_wait(node)
         now = workflow.now()
         step.due_at = None
         if outcome.kind is SendOutcomeKind.REPLY_DETECTED:
@@ -426,6 +473,13 @@ class CampaignWorkflow:
             step.status, step.detail = StepStatus.SENT, None
             step.platform_message_id = outcome.message_id
             self._event(EventKind.MESSAGE_SENT, node_id=node.id, message_id=outcome.message_id)
+        elif outcome.kind is SendOutcomeKind.NO_SLOT:
+            # No slot before the 30-day limit (e.g. the window is closed until then): the
+            # message is not sent and nothing was booked.
+            self._last_action(f"{label} not sent")
+            step.status, step.detail = StepStatus.NOT_SENT, outcome.detail
+            cause = outcome.wait_cause.value if outcome.wait_cause else None
+            self._event(EventKind.NO_SLOT, node_id=node.id, cause=cause)
         elif outcome.kind is SendOutcomeKind.CANDIDATE_UNREACHABLE:
             self._last_action(f"{label} skipped")
             step.status, step.detail = StepStatus.SKIPPED, outcome.detail
@@ -475,10 +529,27 @@ class CampaignWorkflow:
         if found.reply is not None:
             self.reply(found.reply)
 
+    async def _release_slots(self) -> None:
+        """Give back the slots this campaign still has booked ahead: other campaigns of the
+        account may use them. A failure only wastes the slots until their time passes."""
+        try:
+            await workflow.execute_activity(
+                ActivityName.RELEASE_SEND_SLOTS,
+                ReleaseSlotsInput(campaign_id=self._campaign.campaign_id),
+                result_type=int,
+                start_to_close_timeout=policies.RELEASE_SLOTS_TIMEOUT,
+                schedule_to_close_timeout=policies.RELEASE_SLOTS_LIMIT,
+                summary="Release booked send slots",
+            )
+        except ActivityError:
+            workflow.logger.warning("Could not release the campaign's booked send slots")
+
     async def _finish(self) -> None:
         v2 = self._is_v2()
         if v2 and self._reply is None and not self._cancelled:
             await self._final_reply_check()
+        if self._slot_booked:
+            await self._release_slots()
         now = workflow.now()
         blocked = next(
             (s for s in self._progress.steps if s.status is StepStatus.WAITING_FOR_CHANNEL), None
@@ -524,6 +595,11 @@ class CampaignWorkflow:
         if self._v2 is None:
             self._v2 = workflow.patched(REPLIES_V2_PATCH)
         return self._v2
+
+    def _is_v3(self) -> bool:
+        if self._v3 is None:
+            self._v3 = workflow.patched(SENDING_LIMITS_PATCH)
+        return self._v3
 
     def _should_stop(self) -> bool:
         return self._reply is not None or self._cancelled or workflow.now() >= self._deadline

@@ -88,3 +88,8 @@ def send_retry_policy(channel_type: ChannelType, time_scale: float) -> RetryPoli
         backoff_coefficient=retry.backoff_coefficient,
         maximum_attempts=0,  # until the campaign's deadline (the schedule-to-close timeout)
     )
+
+
+# Releasing an ended campaign's booked send slots: one short transaction, retried a while.
+RELEASE_SLOTS_TIMEOUT = timedelta(seconds=30)
+RELEASE_SLOTS_LIMIT = timedelta(minutes=10)

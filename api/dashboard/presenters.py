@@ -159,6 +159,7 @@ _MESSAGE_BADGES: dict[str, Badge] = {
     StepStatus.PENDING: Badge("Pending", "pending"),
     StepStatus.IN_PROGRESS: Badge("Sending", "running"),
     StepStatus.WAITING_FOR_CHANNEL: Badge("Waiting for channel", "waiting"),
+    StepStatus.WAITING_FOR_SLOT: Badge("Scheduled", "waiting"),
     StepStatus.SENT: Badge("Sent", "sent"),
     StepStatus.SKIPPED: Badge("Skipped", "skipped"),
     StepStatus.FAILED: Badge("Failed", "failed"),
@@ -180,6 +181,7 @@ _SEGMENT_TONES: dict[str, str] = {
     StepStatus.POSSIBLY_SENT: "skipped",
     StepStatus.IN_PROGRESS: "current",
     StepStatus.WAITING_FOR_CHANNEL: "blocked",
+    StepStatus.WAITING_FOR_SLOT: "current",
     StepStatus.PENDING: "pending",
 }
 
@@ -223,6 +225,8 @@ def _message_step(step: StepView, number: int) -> TimelineStep:
             moments.append(Moment("Opened", step.opened_at))
     elif step.status == StepStatus.WAITING_FOR_CHANNEL and step.due_at:
         moments.append(Moment("Checks the channel again", step.due_at, "relative"))
+    elif step.status == StepStatus.WAITING_FOR_SLOT and step.due_at:
+        moments.append(Moment("Goes out", step.due_at))
     elif step.status == StepStatus.IN_PROGRESS and step.started_at:
         moments.append(Moment("Trying since", step.started_at))
     elif (
@@ -258,7 +262,12 @@ def _happened_at(step: StepView) -> datetime | None:
         StepStatus.POSSIBLY_SENT,
     ):
         return step.finished_at or step.started_at
-    if step.status in (StepStatus.DONE, StepStatus.IN_PROGRESS, StepStatus.WAITING_FOR_CHANNEL):
+    if step.status in (
+        StepStatus.DONE,
+        StepStatus.IN_PROGRESS,
+        StepStatus.WAITING_FOR_CHANNEL,
+        StepStatus.WAITING_FOR_SLOT,
+    ):
         return step.started_at
     return None
 

@@ -1,7 +1,7 @@
-"""The send ledger under Temporal, as the send activity will use it (docs/sending-limits.md):
-300 campaigns of one account due at once, on two workers, on the time-skipping server. A
-minimal workflow stands in for the campaign: reserve, sleep durably while the ledger says
-WAIT, post when READY, free the slot when nothing could be sent.
+"""The send ledger under Temporal, as the campaign workflow uses it: 300 campaigns of one
+account due at once, on two workers, on the time-skipping server. Each is the real
+CampaignWorkflow with one email: its send activity books the slot, the workflow waits durably
+for it, and the message is posted when it comes (docs/sending-limits.md).
 
 The simulator enforces the same email limit and stamps each post with the campaign's clock,
 so its record shows what the platform would have seen."""
@@ -16,135 +16,70 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import delete
-from temporalio import activity, workflow
+from sqlalchemy import delete, select
+from temporalio import workflow
 from temporalio.client import Client
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from campaigns.definition import MessageChannel
+from campaigns.contracts import CampaignInput, CampaignProgress, workflow_id_for
 from campaigns.send_window import SendSchedule
-from campaigns.sending_limits import (
-    ReservationStatus,
-    ReserveRequest,
-    SendingLimits,
-    SendingSettings,
-)
+from campaigns.sending_limits import SendingLimits, SendingSettings
+from campaigns.status import StepStatus
 from db.engine import SessionFactory, create_engine, create_session_factory
-from db.ledger_models import SendingSettingsRow, SendReservation
-from db.send_ledger import ledger_now, release, reserve
+from db.ledger_models import ReservationState, SendingSettingsRow, SendReservation
+from db.send_ledger import ledger_now
 from db.sending_settings import save_settings
-from recruiting_platform import (
-    CandidateUnreachable,
-    OnBehalfOf,
-    PlatformClient,
-    PostMessageBody,
-    RateLimited,
-)
+from recruiting_platform import PlatformClient
 from tests.conftest import SERVICE_TOKEN
+from tests.support.campaigns import campaign_input
 from tests.support.sim_time import SimTimeTransport
+from worker import build_worker
+from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_attributes_for
 
 ANDREAS, EMAIL_CHANNEL = 1, 100
+BULK_ROLE = 12
 BULK_ROLE_CANDIDATES = range(5000, 5300)  # every 10th has no email address
 BRUSSELS = SendSchedule(time_zone="Europe/Brussels")  # Mon–Fri 09:00–17:00
-
-
-@dataclass
-class PacedSend:
-    campaign_id: str
-    candidate_id: int
-
-
-@dataclass
-class Attempt:
-    wait_seconds: float = 0.0
-    sent: bool = False
-
-
-class LedgerSendActivities:
-    def __init__(self, sessions: SessionFactory, platform: PlatformClient) -> None:
-        self._sessions = sessions
-        self._platform = platform
-
-    @activity.defn(name="reserve_and_post")
-    async def reserve_and_post(self, send: PacedSend) -> Attempt:
-        info = activity.info()
-        now = ledger_now(info.current_attempt_scheduled_time)
-        request = ReserveRequest(
-            campaign_id=send.campaign_id,
-            node_id=1,
-            user_id=ANDREAS,
-            channel=MessageChannel.EMAIL,
-            earlier_attempt_may_have_sent=info.attempt > 1,
-        )
-        answer = await reserve(self._sessions, request, now=now)
-        if answer.status is ReservationStatus.WAIT:
-            return Attempt(wait_seconds=answer.wait.total_seconds())
-        assert answer.status is ReservationStatus.READY, answer
-        await asyncio.sleep(answer.wait.total_seconds())
-        try:
-            await self._platform.post_message(
-                OnBehalfOf(ANDREAS),
-                channel_id=EMAIL_CHANNEL,
-                candidate_id=send.candidate_id,
-                body=PostMessageBody(body="Hello", subject="A role for you"),
-                idempotency_key=request.key,
-            )
-        except CandidateUnreachable:
-            await release(self._sessions, send.campaign_id, node_id=1, now=now, sent_nothing=True)
-            return Attempt()
-        except RateLimited as error:
-            raise ApplicationError(
-                "platform rate limit",
-                type="RateLimited",
-                next_retry_delay=timedelta(seconds=error.retry_after_seconds or 1),
-            ) from error
-        return Attempt(sent=True)
+ONE_EMAIL = {
+    "nodes": [
+        {"id": 1, "type": "message", "channel": "EMAIL", "subject_line": "A role for you",
+         "message": "Hello"}
+    ]
+}  # fmt: skip
 
 
 @workflow.defn(sandboxed=False)
 class AllDueAtOnceWorkflow:
-    """Starts every campaign at the same instant and waits for all: the test then waits on one
-    result, which is how the time-skipping server wants to be waited on."""
+    """Starts every campaign at the same instant as a child and waits for all: the test then
+    waits on one result, which is how the time-skipping server wants to be waited on."""
 
     @workflow.run
-    async def run(self, sends: list[PacedSend]) -> list[Attempt]:
+    async def run(self, campaigns: list[CampaignInput]) -> list[CampaignProgress]:
         return list(
             await asyncio.gather(
                 *(
                     workflow.execute_child_workflow(
-                        PacedSendWorkflow.run, send, id=f"{workflow.info().workflow_id}-{n}"
+                        CampaignWorkflow.run,
+                        campaign,
+                        id=workflow_id_for(campaign.candidate_id),
+                        task_queue=workflow.info().task_queue.removesuffix("-parent"),
+                        execution_timeout=execution_timeout_for(campaign),
+                        search_attributes=search_attributes_for(campaign),
                     )
-                    for n, send in enumerate(sends)
+                    for campaign in campaigns
                 )
             )
         )
 
 
-@workflow.defn(sandboxed=False)
-class PacedSendWorkflow:
-    @workflow.run
-    async def run(self, send: PacedSend) -> Attempt:
-        while True:
-            attempt = await workflow.execute_activity_method(
-                LedgerSendActivities.reserve_and_post,
-                send,
-                start_to_close_timeout=timedelta(seconds=60),
-                retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1)),
-            )
-            if attempt.wait_seconds == 0:
-                return attempt
-            await workflow.sleep(timedelta(seconds=attempt.wait_seconds))
-
-
 @dataclass
 class Run:
-    prefix: str
-    results: list[Attempt]
+    campaigns: list[CampaignInput]
+    results: list[CampaignProgress]
     messages: list[dict]
     email: dict  # the simulator's view of the email channel against its limit
+    left_reserved: int  # slots still booked once every campaign ended
 
 
 async def run_due_at_once(
@@ -159,7 +94,7 @@ async def run_due_at_once(
     sent_elsewhere: int = 0,
 ) -> Run:
     """Every candidate's campaign due at once for Andreas's mailbox, on two workers, until all
-    are done; the simulator enforces the same daily limit as the ledger."""
+    have ended; the simulator enforces the same daily limit as the ledger."""
     async with httpx.AsyncClient(base_url=simulator) as control:
         (await control.put("/_sim/clock", json={"acceptTimeHeader": True})).raise_for_status()
         limits = {"emailPerDay": settings.limits.emails_per_day}
@@ -173,7 +108,10 @@ async def run_due_at_once(
             external.raise_for_status()
     async with sessions() as session, session.begin():
         await save_settings(session, ANDREAS, settings, now=ledger_now())
-    prefix = f"ledger-temporal-{uuid.uuid4().hex[:8]}-"
+    campaigns = [
+        campaign_input(ONE_EMAIL, candidate_id=candidate, role_id=BULK_ROLE)
+        for candidate in candidates
+    ]
     second_engine = create_engine(database_url)
     platforms = [
         PlatformClient(simulator, SERVICE_TOKEN, transport=SimTimeTransport()) for _ in range(2)
@@ -187,12 +125,7 @@ async def run_due_at_once(
         data_converter=first_client.data_converter,
     )
     workers = [
-        Worker(
-            client,
-            task_queue=task_queue,
-            workflows=[AllDueAtOnceWorkflow, PacedSendWorkflow],
-            activities=[LedgerSendActivities(worker_sessions, platform).reserve_and_post],
-        )
+        build_worker(client, task_queue=task_queue, platform=platform, sessions=worker_sessions)
         for client, worker_sessions, platform in zip(
             [first_client, second_client],
             [sessions, create_session_factory(second_engine)],
@@ -200,17 +133,15 @@ async def run_due_at_once(
             strict=True,
         )
     ]
+    parent_queue = f"{task_queue}-parent"
+    starter = Worker(first_client, task_queue=parent_queue, workflows=[AllDueAtOnceWorkflow])
     try:
-        async with workers[0], workers[1]:
-            sends = [
-                PacedSend(campaign_id=f"{prefix}{candidate}", candidate_id=candidate)
-                for candidate in candidates
-            ]
+        async with workers[0], workers[1], starter:
             results = await env.client.execute_workflow(
                 AllDueAtOnceWorkflow.run,
-                sends,
-                id=f"{prefix}all",
-                task_queue=task_queue,
+                campaigns,
+                id=f"ledger-temporal-{uuid.uuid4().hex[:8]}",
+                task_queue=parent_queue,
                 execution_timeout=timedelta(days=60),
             )
         async with httpx.AsyncClient(base_url=simulator) as control:
@@ -222,18 +153,30 @@ async def run_due_at_once(
                 for c in (await control.get("/_sim/limits")).json()["channels"]
                 if c["channelId"] == EMAIL_CHANNEL
             ]
+        ids = [campaign.campaign_id for campaign in campaigns]
+        async with sessions() as session:
+            left = await session.execute(
+                select(SendReservation.id).where(
+                    SendReservation.campaign_id.in_(ids),
+                    SendReservation.state == ReservationState.RESERVED.value,
+                    SendReservation.send_at > ledger_now(await env.get_current_time()),
+                )
+            )
+            left_reserved = len(left.all())
     finally:
         for platform in platforms:
             await platform.aclose()
         await second_engine.dispose()
         async with sessions() as session, session.begin():
             await session.execute(
-                delete(SendReservation).where(SendReservation.campaign_id.like(f"{prefix}%"))
-            )
-            await session.execute(
                 delete(SendingSettingsRow).where(SendingSettingsRow.user_id == ANDREAS)
             )
-    return Run(prefix, results, messages, email)
+    outbound = [m for m in messages if m["direction"] == "outbound"]
+    return Run(campaigns, results, outbound, email, left_reserved)
+
+
+def sent_steps(run: Run) -> int:
+    return sum(1 for result in run.results if result.steps[0].status is StepStatus.SENT)
 
 
 async def test_300_campaigns_of_one_account_on_two_workers_stay_under_the_limit_and_send_once(
@@ -250,10 +193,13 @@ async def test_300_campaigns_of_one_account_on_two_workers_stay_under_the_limit_
 
     limit = SendingLimits().emails_per_day
     reachable = [c for c in BULK_ROLE_CANDIDATES if (c - 5000) % 10 != 9]
-    assert sum(result.sent for result in run.results) == len(reachable)
+    assert sent_steps(run) == len(reachable)
+    unreachable = [r for r in run.results if r.steps[0].status is StepStatus.SKIPPED]
+    assert {r.candidate_id for r in unreachable} == set(BULK_ROLE_CANDIDATES) - set(reachable)
     # Every message out exactly once, and none over the platform's limit in any 24 hours.
     keys = Counter(m["idempotencyKey"] for m in run.messages)
-    assert keys == Counter({f"{run.prefix}{c}:1": 1 for c in reachable})
+    by_candidate = {c.candidate_id: c.campaign_id for c in run.campaigns}
+    assert keys == Counter({f"{by_candidate[c]}:1": 1 for c in reachable})
     assert run.email["peak"] <= limit and run.email["refused"] == 0
     # Inside the window, in Brussels, and spaced at least the minimum gap.
     zone = ZoneInfo("Europe/Brussels")
@@ -264,6 +210,17 @@ async def test_300_campaigns_of_one_account_on_two_workers_stay_under_the_limit_
     gaps = [later - earlier for earlier, later in zip(sent, sent[1:], strict=False)]
     assert min(gaps) >= timedelta(seconds=55)
     assert (sent[-1] - sent[0]) > timedelta(days=2)  # 270 at 100 a day
+    # What the campaigns show is what the platform saw.
+    shown = sorted(
+        r.steps[0].finished_at
+        for r in run.results
+        if r.steps[0].status is StepStatus.SENT and r.steps[0].finished_at
+    )
+    assert len(shown) == len(sent)
+    assert all(
+        abs(ours - theirs) < timedelta(seconds=30) for ours, theirs in zip(shown, sent, strict=True)
+    )
+    assert run.left_reserved == 0
 
 
 async def test_sends_the_user_made_elsewhere_are_refused_by_the_platform_and_retried_once_free(
@@ -286,8 +243,8 @@ async def test_sends_the_user_made_elsewhere_are_refused_by_the_platform_and_ret
         candidates=candidates, settings=settings, sent_elsewhere=4,
     )  # fmt: skip
 
-    assert all(result.sent for result in run.results)
+    assert sent_steps(run) == len(candidates)
     keys = Counter(m["idempotencyKey"] for m in run.messages)
-    assert keys == Counter({f"{run.prefix}{c}:1": 1 for c in candidates})
+    assert keys == Counter({f"{c.campaign_id}:1": 1 for c in run.campaigns})
     assert run.email["refused"] > 0  # the platform said no, and nothing was lost
     assert run.email["peak"] <= 10  # ours and the user's own together
