@@ -5,8 +5,6 @@ link, and the settings form (CSRF, validation by `SendingSettings`, saving)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
@@ -18,11 +16,11 @@ from api.platform_access import token_key
 from api.services import AppServices
 from campaigns.definition import MessageChannel
 from campaigns.send_window import SendSchedule
-from campaigns.sending_limits import ReserveRequest, SendingSettings
+from campaigns.sending_limits import Reservation, ReserveRequest, SendingSettings
 from db.send_ledger import reserve
 from recruiting_platform import PlatformClient, User
 from tests.api.conftest import ApiStack
-from tests.dashboard.helpers import Campaigns
+from tests.dashboard.helpers import Campaigns, csrf_of, signed_in
 from tests.support.api_server import serve
 from tests.support.campaigns import ANDREAS, MILAN, ROLE_SWE
 from tests.support.simulator_process import free_port
@@ -37,22 +35,6 @@ ANY_TIME_IN_BRUSSELS = {
     },
     "pacing": {"linkedinMinGapSeconds": 0, "linkedinJitterSeconds": 0},
 }
-
-
-@asynccontextmanager
-async def signed_in(
-    stack: ApiStack, token: str = "tok-andreas"
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=stack.url, follow_redirects=False, timeout=30) as http:
-        response = await http.post("/dashboard/login", data={"token": token})
-        assert response.status_code == 303, response.text
-        yield http
-
-
-def csrf_of(page: httpx.Response) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert match, "the page has a form with a CSRF token"
-    return match.group(1)
 
 
 def text_of(page: httpx.Response) -> str:
@@ -76,6 +58,22 @@ async def fill_daily_connection_requests(stack: ApiStack, now: datetime) -> None
             channel=MessageChannel.LINKEDIN_CONNECTION_REQUEST,
         )
         assert (await reserve(stack.sessions, request, now=now)).status == "READY"
+
+
+async def full_day_and_a_wait(stack: ApiStack, campaign_id: str) -> Reservation:
+    """Andreas's day of connection requests full, and one more for `campaign_id` waiting."""
+    await put_settings(stack, ANY_TIME_IN_BRUSSELS)
+    now = datetime.now(UTC)
+    await fill_daily_connection_requests(stack, now)
+    waiting = ReserveRequest(
+        campaign_id=campaign_id,
+        node_id=9,
+        user_id=ANDREAS["id"],
+        channel=MessageChannel.LINKEDIN_CONNECTION_REQUEST,
+    )
+    booked = await reserve(stack.sessions, waiting, now=now)
+    assert booked.status == "WAIT" and booked.send_at and booked.description
+    return booked
 
 
 def form_fields(settings: SendingSettings) -> dict[str, object]:
@@ -121,18 +119,10 @@ async def test_the_page_says_the_default_settings_in_words_and_each_connected_ac
 async def test_a_full_daily_limit_shows_when_the_next_is_free_and_the_wait_links_its_campaign(
     stack: ApiStack, campaigns: Campaigns
 ) -> None:
-    await put_settings(stack, ANY_TIME_IN_BRUSSELS)
     started = await campaigns.start(ROLE_SWE, MILAN)
+    booked = await full_day_and_a_wait(stack, started["campaignId"])
+    assert booked.send_at and booked.description
     now = datetime.now(UTC)
-    await fill_daily_connection_requests(stack, now)
-    waiting = ReserveRequest(
-        campaign_id=started["campaignId"],
-        node_id=9,
-        user_id=ANDREAS["id"],
-        channel=MessageChannel.LINKEDIN_CONNECTION_REQUEST,
-    )
-    booked = await reserve(stack.sessions, waiting, now=now)
-    assert booked.status == "WAIT" and booked.send_at and booked.description
 
     async with signed_in(stack) as http:
         page = await http.get(PAGE)

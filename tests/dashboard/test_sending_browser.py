@@ -14,11 +14,7 @@ from campaigns.sending_limits import ReserveRequest
 from db.send_ledger import reserve
 from tests.api.conftest import ApiStack
 from tests.dashboard.helpers import Campaigns, requires_chromium, sign_in
-from tests.dashboard.test_sending import (
-    ANY_TIME_IN_BRUSSELS,
-    fill_daily_connection_requests,
-    put_settings,
-)
+from tests.dashboard.test_sending import full_day_and_a_wait
 from tests.support.campaigns import ANDREAS, MILAN, ROLE_SWE
 
 pytestmark = requires_chromium
@@ -36,17 +32,8 @@ async def saved_settings(stack: ApiStack) -> dict[str, object]:
 async def test_a_full_daily_limit_and_its_waiting_send_show_and_the_use_updates_by_itself(
     page: Page, stack: ApiStack, campaigns: Campaigns
 ) -> None:
-    await put_settings(stack, ANY_TIME_IN_BRUSSELS)
     started = await campaigns.start(ROLE_SWE, MILAN)
-    now = datetime.now(UTC)
-    await fill_daily_connection_requests(stack, now)
-    waiting = ReserveRequest(
-        campaign_id=started["campaignId"],
-        node_id=9,
-        user_id=ANDREAS["id"],
-        channel=MessageChannel.LINKEDIN_CONNECTION_REQUEST,
-    )
-    booked = await reserve(stack.sessions, waiting, now=now)
+    booked = await full_day_and_a_wait(stack, started["campaignId"])
     assert booked.description
 
     await sign_in(page, f"{stack.url}/dashboard")
