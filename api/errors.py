@@ -110,7 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 )
             )
         if body_errors and request.url.path.startswith("/sending-settings"):
-            details = [_body_problem(e) for e in body_errors]
+            details = [field_problem(e, in_body=True) for e in body_errors]
             message = "The sending settings are invalid: " + "; ".join(
                 f"{d['field']}: {d['reason']}" for d in details
             )
@@ -150,10 +150,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
 
 
-def _body_problem(error: Any) -> dict[str, str]:
-    """A body error as {field, reason}: the camelCase path without "body", and a rule over
-    several fields named by the field it is about."""
-    path = [str(part) for part in error.get("loc", ())[1:]]
+def field_problem(error: Any, *, in_body: bool = False) -> dict[str, str]:
+    """A validation error as {field, reason}: the camelCase path (without the leading "body"
+    of a request's), and a rule over several fields named by the field it is about."""
+    path = [str(part) for part in error.get("loc", ())[1 if in_body else 0 :]]
     reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     rule = (error.get("ctx") or {}).get("error")
     if rule is not None and hasattr(rule, "field") and hasattr(rule, "reason"):

@@ -144,3 +144,17 @@ async def status_counts_by_role(
     for role_id, status, count in rows:
         counts.setdefault(role_id, {})[status] = count
     return counts
+
+
+async def roles_and_candidates_of(
+    session: AsyncSession, owner_user_id: int, campaign_ids: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """For the sending page's links: each of the owner's campaigns as (role_id, candidate_id)."""
+    if not campaign_ids:
+        return {}
+    rows = await session.execute(
+        select(Campaign.id, Campaign.role_id, Campaign.candidate_id).where(
+            Campaign.owner_user_id == owner_user_id, Campaign.id.in_(list(set(campaign_ids)))
+        )
+    )
+    return {campaign_id: (role_id, candidate_id) for campaign_id, role_id, candidate_id in rows}

@@ -1,4 +1,5 @@
-"""The recruiter dashboard: sign-in, roles, role overview, campaign detail and cancel.
+"""The recruiter dashboard: sign-in, roles, role overview, campaign detail and cancel, and
+the user's sending settings with their use.
 
 Server-rendered pages over the API's own read path: `CampaignService` (role overview, view,
 cancel; the same dependency the API's routes use) and the read-model queries. A page showing a
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -19,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.campaign_service import CampaignService
-from api.dashboard import presenters
+from api.dashboard import presenters, sending
 from api.dashboard.access import (
     COOKIE_PATH,
     HOME,
@@ -50,7 +52,10 @@ from api.platform_access import (
     resolve_user,
 )
 from api.schemas import CampaignView, RoleCampaignRow
+from campaigns.definition import ChannelType
 from db import campaign_queries
+from db.send_ledger import usage, waiting_sends
+from db.sending_settings import load_settings, save_settings
 from recruiting_platform import PlatformError, PlatformUnauthorized, Role
 
 POLL_SECONDS = 3
@@ -416,6 +421,118 @@ async def cancel_campaign(
     return RedirectResponse(
         f"{HOME}/roles/{role_id}/candidates/{candidate_id}?notice={notice}", status_code=303
     )
+
+
+# --- sending settings and their use -------------------------------------------------------
+
+SENDING = f"{HOME}/sending"
+_SENDING_NOTICES = {
+    "saved": "Sending settings saved. New sends follow them; sends already booked keep their "
+    "times.",
+}
+
+
+@dataclass(frozen=True)
+class SendingLive:
+    """What the sending page refreshes: each connected account's use, and the waits."""
+
+    accounts: list[sending.AccountUsage] | None  # None: the platform did not answer
+    waits: list[sending.WaitRow]
+    time_zone: str
+
+
+async def _connected_accounts(services: ServicesDep, caller: Caller) -> set[ChannelType] | None:
+    """The account types the user has connected on the platform; None when it did not answer."""
+    try:
+        channels = await services.platform.list_channels(caller.credentials)
+    except PlatformUnauthorized:
+        raise SignInRequired(clear_cookie=True) from None
+    except PlatformError:
+        return None
+    return {ChannelType(channel.type) for channel in channels}
+
+
+async def _sending_live(services: ServicesDep, caller: Caller) -> SendingLive:
+    accounts = await _connected_accounts(services, caller)
+    now = datetime.now(UTC)
+    async with services.sessions() as session:
+        settings, _ = await load_settings(session, caller.user.id)
+    schedule = settings.schedule
+    waits = await waiting_sends(services.sessions, caller.user.id, now=now)
+    async with services.sessions() as session:
+        places = await campaign_queries.roles_and_candidates_of(
+            session, caller.user.id, [wait.campaign_id for wait in waits]
+        )
+    used = (
+        None
+        if accounts is None
+        else sending.account_usage(
+            await usage(services.sessions, caller.user.id, now=now, accounts=accounts),
+            schedule,
+            now,
+        )
+    )
+    return SendingLive(
+        accounts=used,
+        waits=sending.wait_rows(waits, places, schedule, now, HOME),
+        time_zone=schedule.time_zone,
+    )
+
+
+async def _sending_page(
+    request: Request,
+    caller: SignedInCaller,
+    services: ServicesDep,
+    form: sending.SettingsForm | None = None,
+    notice: str | None = None,
+) -> HTMLResponse:
+    async with services.sessions() as session:
+        settings, saved_at = await load_settings(session, caller.user.id)
+    return _render(
+        request,
+        "sending.html",
+        caller,
+        status_code=422 if form and form.problems else 200,
+        section="sending",
+        summary=sending.settings_summary(settings, saved_at),
+        form=form or sending.SettingsForm.of(settings),
+        weekdays=sending.weekday_choices(),
+        live=await _sending_live(services, caller),
+        notice=_SENDING_NOTICES.get(notice or ""),
+    )
+
+
+@pages.get("/sending")
+async def sending_settings_page(
+    request: Request, caller: DashboardCaller, services: ServicesDep, notice: str | None = None
+) -> Response:
+    """The user's send window, limits and pacing, each account's use, the waits, and a form."""
+    return await _sending_page(request, caller, services, notice=notice)
+
+
+@pages.get("/sending/live")
+async def sending_live(
+    request: Request, caller: DashboardCaller, services: ServicesDep
+) -> Response:
+    live = await _sending_live(services, caller)
+    return _live(request, _render(request, "_sending_live.html", caller, live=live))
+
+
+@pages.post("/sending")
+async def save_sending_settings(
+    request: Request, caller: DashboardCaller, services: ServicesDep
+) -> Response:
+    """Validate the form as `PUT /sending-settings` does; save it, or show it again with why."""
+    submitted = await request.form()
+    csrf = submitted.get("csrf")
+    require_csrf(request, services, csrf if isinstance(csrf, str) else None)
+    form = sending.SettingsForm.submitted(submitted)
+    settings = form.settings()
+    if settings is None:
+        return await _sending_page(request, caller, services, form=form)
+    async with services.sessions() as session, session.begin():
+        await save_settings(session, caller.user.id, settings, now=datetime.now(UTC))
+    return RedirectResponse(f"{SENDING}?notice=saved", status_code=303)
 
 
 router.include_router(pages)

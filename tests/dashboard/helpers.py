@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Page
 
@@ -77,3 +81,24 @@ async def sign_in(page: Page, url: str, token: str = "tok-andreas") -> None:
     await page.goto(url)
     await page.get_by_label("Platform token").fill(token)
     await page.get_by_role("button", name="Sign in").click()
+
+
+def http_browser(stack: ApiStack) -> httpx.AsyncClient:
+    """A plain HTTP client that keeps cookies and shows redirects, as a browser gets them."""
+    return httpx.AsyncClient(base_url=stack.url, follow_redirects=False, timeout=30)
+
+
+@asynccontextmanager
+async def signed_in(
+    stack: ApiStack, token: str = "tok-andreas"
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_browser(stack) as http:
+        response = await http.post("/dashboard/login", data={"token": token})
+        assert response.status_code == 303, response.text
+        yield http
+
+
+def csrf_of(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match, "the page has a form with a CSRF token"
+    return match.group(1)

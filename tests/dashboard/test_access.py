@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from urllib.parse import unquote
-
-import httpx
 
 from api.dashboard.session import COOKIE_NAME, sign_session
 from tests.api.conftest import ApiStack
-from tests.dashboard.helpers import Campaigns
+from tests.dashboard.helpers import Campaigns, csrf_of, http_browser, signed_in
 from tests.support.campaigns import MILAN, ROLE_SWE
 
 DETAIL = f"/dashboard/roles/{ROLE_SWE}/candidates/{MILAN}"
 
 
-def _browser(stack: ApiStack) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=stack.url, follow_redirects=False, timeout=30)
-
-
-@asynccontextmanager
-async def _signed_in(
-    stack: ApiStack, token: str = "tok-andreas"
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with _browser(stack) as http:
-        response = await http.post("/dashboard/login", data={"token": token})
-        assert response.status_code == 303, response.text
-        yield http
-
-
-def _csrf_of(page: httpx.Response) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert match, "the page has a form with a CSRF token"
-    return match.group(1)
-
-
 async def test_pages_send_visitors_without_a_valid_session_to_sign_in(stack: ApiStack) -> None:
-    async with _browser(stack) as http:
+    async with http_browser(stack) as http:
         front = await http.get("/")
         home = await http.get("/dashboard")
         deep = await http.get(f"/dashboard/roles/{ROLE_SWE}?status=RUNNING")
@@ -59,7 +34,7 @@ async def test_pages_send_visitors_without_a_valid_session_to_sign_in(stack: Api
 
 
 async def test_sign_in_keeps_the_token_in_an_http_only_lax_cookie(stack: ApiStack) -> None:
-    async with _browser(stack) as http:
+    async with http_browser(stack) as http:
         refused = await http.post("/dashboard/login", data={"token": "tok-nobody"})
         cross_site = await http.post(
             "/dashboard/login",
@@ -89,15 +64,15 @@ async def test_cancel_needs_the_csrf_token_of_the_session(
     stack: ApiStack, campaigns: Campaigns
 ) -> None:
     await campaigns.start(ROLE_SWE, MILAN)
-    async with _signed_in(stack) as andreas, _signed_in(stack) as other_session:
+    async with signed_in(stack) as andreas, signed_in(stack) as other_session:
         page = await andreas.get(DETAIL)
-        stale = _csrf_of(await other_session.get(DETAIL))
+        stale = csrf_of(await other_session.get(DETAIL))
         missing = await andreas.post(f"{DETAIL}/cancel")
         wrong = await andreas.post(f"{DETAIL}/cancel", data={"csrf": stale})
         assert (missing.status_code, wrong.status_code) == (403, 403)
         assert (await campaigns.view(ROLE_SWE, MILAN))["status"] == "RUNNING"
 
-        cancelled = await andreas.post(f"{DETAIL}/cancel", data={"csrf": _csrf_of(page)})
+        cancelled = await andreas.post(f"{DETAIL}/cancel", data={"csrf": csrf_of(page)})
     assert cancelled.status_code == 303
     assert cancelled.headers["location"] == f"{DETAIL}?notice=cancelled"
     assert (await campaigns.view(ROLE_SWE, MILAN))["status"] == "CANCELLED"
@@ -107,12 +82,12 @@ async def test_users_never_see_or_cancel_each_others_campaigns(
     stack: ApiStack, campaigns: Campaigns
 ) -> None:
     await campaigns.start(ROLE_SWE, MILAN)
-    async with _signed_in(stack, "tok-bea") as bea:
+    async with signed_in(stack, "tok-bea") as bea:
         roles = await bea.get("/dashboard")
         role = await bea.get(f"/dashboard/roles/{ROLE_SWE}")
         detail = await bea.get(DETAIL)
         own_role = await bea.get("/dashboard/roles/20")
-        cancel = await bea.post(f"{DETAIL}/cancel", data={"csrf": _csrf_of(own_role)})
+        cancel = await bea.post(f"{DETAIL}/cancel", data={"csrf": csrf_of(own_role)})
     assert "Data Scientist" in roles.text and "Software Engineer" not in roles.text
     assert (role.status_code, detail.status_code, cancel.status_code) == (404, 404, 404)
     assert "Not found" in role.text
@@ -121,10 +96,10 @@ async def test_users_never_see_or_cancel_each_others_campaigns(
 
 
 async def test_sign_out_needs_the_csrf_token_and_forgets_the_session(stack: ApiStack) -> None:
-    async with _signed_in(stack) as http:
+    async with signed_in(stack) as http:
         page = await http.get("/dashboard")
         refused = await http.post("/dashboard/logout")
-        signed_out = await http.post("/dashboard/logout", data={"csrf": _csrf_of(page)})
+        signed_out = await http.post("/dashboard/logout", data={"csrf": csrf_of(page)})
         after = await http.get("/dashboard")
     assert refused.status_code == 403
     assert (signed_out.status_code, signed_out.headers["location"]) == (303, "/dashboard/login")
@@ -133,7 +108,7 @@ async def test_sign_out_needs_the_csrf_token_and_forgets_the_session(stack: ApiS
 
 async def test_an_unchanged_live_fragment_costs_a_304_without_a_body(stack: ApiStack) -> None:
     live = {"X-Dashboard-Live": "1"}
-    async with _signed_in(stack) as http:
+    async with signed_in(stack) as http:
         first = await http.get(f"/dashboard/roles/{ROLE_SWE}/live", headers=live)
         again = await http.get(
             f"/dashboard/roles/{ROLE_SWE}/live",
