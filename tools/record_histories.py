@@ -1,8 +1,9 @@
 """Record one workflow history per way a campaign goes, for the replay tests.
 
 Histories live in `tests/workflows/histories/<version>/`: `v1/` holds campaigns recorded before
-the `replies-v2` patch (kept, so campaigns started back then keep replaying), `v2/` the current
-code's paths, including the reply watcher's own history. Run it (`make histories`) after a
+the `replies-v2` patch (kept, so campaigns started back then keep replaying), `v2/` those
+started before the `sending-limits-v3` patch, `v3/` the current code's paths, including the
+reply watcher's own history and sends that wait for their slot in the send ledger. Run it (`make histories`) after a
 deliberate workflow change guarded by `workflow.patched`; it writes a new version folder named
 by `--version` and never touches an older one. It starts its own time-skipping server,
 simulator and SQLite read model.
@@ -17,9 +18,10 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -49,7 +51,7 @@ from workflows.campaign import CampaignWorkflow
 from workflows.reply_watcher import watcher_id
 
 HISTORIES = Path(__file__).resolve().parents[1] / "tests" / "workflows" / "histories"
-CURRENT_VERSION = "v2"
+CURRENT_VERSION = "v3"
 logger = logging.getLogger(__name__)
 
 EMAIL = ANDREAS["email_channel"]
@@ -59,6 +61,21 @@ ONE_EMAIL = {
         {"id": 1, "type": "message", "channel": "EMAIL", "subject_line": "Hi", "message": "Hello"}
     ]
 }
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def one_email_closed_for(days: int) -> Callable[[datetime], dict[str, Any]]:
+    """One email whose send window (Brussels) is closed from yesterday for `days` days."""
+
+    def definition(now: datetime) -> dict[str, Any]:
+        today = now.astimezone(BRUSSELS).date()
+        skipped = [(today + timedelta(days=n)).isoformat() for n in range(-1, days)]
+        window = {"time_zone": "Europe/Brussels", "skip_dates": skipped}
+        return {**ONE_EMAIL, "send_window": window}
+
+    return definition
+
+
 ONE_LINKEDIN = {
     "nodes": [{"id": 1, "type": "message", "channel": "LINKEDIN_MESSAGE", "message": "Hi"}]
 }
@@ -171,9 +188,15 @@ async def _cancel_during_the_post(rec: Recording, handle: WorkflowHandle) -> Non
     await handle.cancel()
 
 
+async def _reply_while_waiting_for_the_slot(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _step_status(handle, 1, "WAITING_FOR_SLOT"))
+    await handle.signal(CampaignWorkflow.reply, ReplyReceived(source=ReplySource.SIGNAL))
+
+
 @dataclass(frozen=True)
 class Scenario:
-    definition: dict[str, Any]
+    # The definition, or a function of the test server's clock that makes it.
+    definition: dict[str, Any] | Callable[[datetime], dict[str, Any]]
     drive: Drive
     setup: Setup = _nothing
     watched: bool = False  # runs with the task queue's reply watcher
@@ -189,6 +212,11 @@ SCENARIOS: dict[str, Scenario] = {
     "replied_found_by_final_check": Scenario(ONE_EMAIL, _reply_only_the_final_check_sees),
     "stopped_before_the_post": Scenario(ONE_EMAIL, _reply_before_the_post, _slow_reads),
     "cancelled_during_the_post": Scenario(ONE_EMAIL, _cancel_during_the_post, _slow_post),
+    "waited_for_the_send_window": Scenario(one_email_closed_for(2), _nothing),
+    "no_slot_before_day_30": Scenario(one_email_closed_for(33), _nothing),
+    "replied_while_waiting_for_the_slot": Scenario(
+        one_email_closed_for(2), _reply_while_waiting_for_the_slot
+    ),
     # Last: the watcher it starts keeps sweeping until the recording ends.
     "replied_found_by_reply_check": Scenario(
         BRIEF_EXAMPLE, _reply_without_webhook_during_delay, watched=True
@@ -215,9 +243,10 @@ async def record(
                     await ensure_reply_watcher(
                         client, task_queue=task_queue, interval_seconds=6 * 3600, batch_size=50
                     )
-                handle = await start_campaign(
-                    client, campaign_input(scenario.definition), task_queue
-                )
+                definition = scenario.definition
+                if callable(definition):
+                    definition = definition(await env.get_current_time())
+                handle = await start_campaign(client, campaign_input(definition), task_queue)
                 await scenario.drive(rec, handle)
                 await handle.result()
                 _write(folder / f"{name}.json", await handle.fetch_history())

@@ -258,6 +258,8 @@ class CampaignWorkflow:
                 if not await self._wait_for_slot(node, outcome):
                     return
                 continue
+            # The booked slot, if any, is now: used, or freed by the send activity.
+            self._slot_booked = False
             cause = _WAIT_CAUSES.get(outcome.kind)
             if cause is not None:
                 recheck = self._next_recheck(cause, last_cause, recheck)

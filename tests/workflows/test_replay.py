@@ -3,7 +3,8 @@
 A change to CampaignWorkflow that would break campaigns already running fails here. Such a
 change needs `workflow.patched`; then record the new paths into a new version folder with
 `make histories` and keep the older folders until no campaign started before the change can
-still be running (30 days + margin). `v1/` predates the `replies-v2` patch.
+still be running (30 days + margin). `v1/` predates the `replies-v2` patch, `v2/` the
+`sending-limits-v3` patch.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _names(version: str) -> set[str]:
 
 def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
     assert _names("v1") >= ENDINGS
-    assert _names("v2") >= ENDINGS | {
+    replies_v2 = ENDINGS | {
         "channel_error_recovered",
         "channel_never_restored",
         "replied_found_by_reply_check",
@@ -37,6 +38,12 @@ def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
         "stopped_before_the_post",
         "cancelled_during_the_post",
         "reply_watcher",
+    }
+    assert _names("v2") >= replies_v2
+    assert _names("v3") >= replies_v2 | {
+        "waited_for_the_send_window",
+        "no_slot_before_day_30",
+        "replied_while_waiting_for_the_slot",
     }
 
 
