@@ -3,9 +3,9 @@
 Histories live in `tests/workflows/histories/<version>/`: `v1/` holds campaigns recorded before
 the `replies-v2` patch (kept, so campaigns started back then keep replaying), `v2/` those
 started before the `sending-limits-v3` patch, `v3/` the current code's paths, including the
-reply watcher's own history and sends that wait for their slot in the send ledger. Run it (`make histories`) after a
-deliberate workflow change guarded by `workflow.patched`; it writes a new version folder named
-by `--version` and never touches an older one. It starts its own time-skipping server,
+reply watcher's own history and sends that wait for their slot in the send ledger. Run it
+(`make histories`) after a deliberate workflow change guarded by `workflow.patched`; it writes
+a new version folder named by `--version` and never touches an older one. It starts its own time-skipping server,
 simulator and SQLite read model.
 """
 
