@@ -5,8 +5,8 @@ the `replies-v2` patch (kept, so campaigns started back then keep replaying), `v
 started before the `sending-limits-v3` patch, `v3/` the current code's paths, including the
 reply watcher's own history and sends that wait for their slot in the send ledger. Run it
 (`make histories`) after a deliberate workflow change guarded by `workflow.patched`; it writes
-a new version folder named by `--version` and never touches an older one. It starts its own time-skipping server,
-simulator and SQLite read model.
+a new version folder named by `--version` and never touches an older one. It starts its own
+time-skipping server, simulator and SQLite read model.
 """
 
 from __future__ import annotations
