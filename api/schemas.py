@@ -94,7 +94,10 @@ class CampaignView(ApiModel):
     waiting_reason: str | None = None
     waiting_channel_type: str | None = None
     waiting_cause: str | None = Field(
-        default=None, description="LOGGED_OUT, NO_CHANNEL or CHANNEL_ERROR while waiting"
+        default=None,
+        description="Why a send waits: for its channel (LOGGED_OUT, NO_CHANNEL, CHANNEL_ERROR, "
+        "PLATFORM_UNAUTHORIZED) or for its slot (WINDOW_CLOSED, DAILY_LIMIT, WEEKLY_LIMIT, "
+        "PACING); waitingReason says it in words",
     )
     end_detail: str | None = Field(
         default=None, description="Why an end needs attention, e.g. a channel that never came back"
