@@ -57,8 +57,11 @@ async def test_a_user_who_never_saved_gets_the_defaults(stack: ApiStack) -> None
     assert body["saved"] is False and body["updatedAt"] is None
     defaults = SendingSettings().model_dump(mode="json", by_alias=True)
     assert {key: body[key] for key in ("schedule", "limits", "pacing")} == defaults
-    assert body["schedule"]["weekdays"] == ["MON", "TUE", "WED", "THU", "FRI"]
+    # Always open until the user says where they are; limits and pacing from the first send.
+    assert body["schedule"]["weekdays"] == ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+    assert (body["schedule"]["start"], body["schedule"]["end"]) == ("00:00", "24:00")
     assert body["limits"]["linkedinConnectionRequestsPerWeek"] == 80
+    assert body["pacing"]["linkedinMinGapSeconds"] == 120
 
 
 async def test_put_saves_the_callers_settings_and_only_theirs(stack: ApiStack) -> None:

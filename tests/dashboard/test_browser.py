@@ -13,6 +13,7 @@ from playwright.async_api import Page, Route, expect
 from tests.api.conftest import ApiStack
 from tests.dashboard.helpers import Campaigns, requires_chromium, sign_in
 from tests.support.campaigns import ANDREAS, MILAN, NO_EMAIL, NO_LINKEDIN, ROLE_SWE, sim_post
+from tests.support.sending import send_without_pacing
 
 pytestmark = requires_chromium
 
@@ -162,6 +163,7 @@ async def test_candidate_without_a_campaign_says_so_plainly(page: Page, stack: A
 async def test_role_with_300_candidates_lists_them_all_and_filters_by_status(
     page: Page, stack: ApiStack, campaigns: Campaigns
 ) -> None:
+    await send_without_pacing(stack.sessions, ANDREAS["id"])  # both campaigns send at once
     for candidate_id in (5001, 5002):
         await campaigns.start(BULK_ROLE, candidate_id)
     for candidate_id in (5001, 5002):

@@ -76,7 +76,7 @@ async def test_the_form_refuses_invalid_settings_naming_the_field_and_saves_vali
     page: Page, stack: ApiStack
 ) -> None:
     await sign_in(page, f"{stack.url}/dashboard/sending")
-    await expect(page.get_by_text("Mon–Fri 09:00–17:00 UTC")).to_be_visible()
+    await expect(page.get_by_text("Every day at any hour (UTC)")).to_be_visible()
     await expect(page.get_by_text("Defaults", exact=True)).to_be_visible()
 
     await page.get_by_label("Time zone").fill("Europe/Bruxelles")
@@ -94,7 +94,9 @@ async def test_the_form_refuses_invalid_settings_naming_the_field_and_saves_vali
     assert (await saved_settings(stack))["saved"] is False
 
     await time_zone.fill("Europe/Brussels")
-    await page.get_by_label("Sat").check()
+    await page.get_by_label("Sun").uncheck()
+    await page.get_by_label("Start", exact=True).fill("09:00")
+    await page.get_by_label("End", exact=True).fill("17:00")
     await page.get_by_label("Skip dates").fill("2030-12-25\n2030-12-26")
     await page.get_by_role("button", name="Save settings").click()
     await expect(page.get_by_role("status")).to_contain_text("Sending settings saved.")
