@@ -61,6 +61,9 @@ class Settings(BaseSettings):
 
     # How long the API trusts a token's `GET /user/me` answer.
     user_cache_seconds: float = Field(default=30.0, ge=0)
+    # How long a cancel (DELETE, or PUT with replace) waits for the campaign to record its end
+    # before it answers 202 "cancelling" instead of 200 "cancelled".
+    cancel_wait_seconds: float = Field(default=10.0, gt=0, le=60)
 
     # The API's port: `make api` and `make dev` listen on it (uvicorn's `--port`), and the compose
     # file's port must match it.

@@ -41,7 +41,6 @@ from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_a
 
 logger = logging.getLogger(__name__)
 
-CANCEL_WAIT_SECONDS = 10.0
 START_ATTEMPTS = 5
 MEMO_KEY = "campaign"
 
@@ -216,7 +215,7 @@ class CampaignService:
             if error.status is not RPCStatusCode.NOT_FOUND:
                 raise temporal_unavailable() from error
         try:
-            await asyncio.wait_for(handle.result(), CANCEL_WAIT_SECONDS)
+            await asyncio.wait_for(handle.result(), self._settings.cancel_wait_seconds)
         except TimeoutError:
             return False
         except Exception:  # any end will do

@@ -11,9 +11,12 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from temporalio.testing import WorkflowEnvironment
 
+from campaigns.contracts import workflow_id_for
+from db.engine import SessionFactory
 from db.models import Campaign
-from tests.api.conftest import ApiStack
+from tests.api.conftest import ApiStack, api_stack_on
 from tests.conftest import SERVICE_TOKEN
 from tests.support.campaigns import (
     ANDREAS,
@@ -23,6 +26,7 @@ from tests.support.campaigns import (
     NO_LINKEDIN,
     ROLE_SWE,
     eventually,
+    send_phase_is,
     sent_messages,
     sim_post,
 )
@@ -244,6 +248,40 @@ async def test_delete_cancels_and_repeating_it_is_harmless(api: ApiStack) -> Non
     assert again.json()["status"] == "CANCELLED"
     assert view["status"] == "CANCELLED" and view["endReason"] == "CANCELLED"
     assert never.status_code == 404
+
+
+async def test_a_cancel_that_outlasts_the_wait_answers_202_and_the_campaign_still_ends(
+    dev_temporal_env: WorkflowEnvironment,
+    database_url: str,
+    sessions: SessionFactory,
+    simulator: str,
+    task_queue: str,
+) -> None:
+    # The platform takes 3 s to accept a post, and a cancel waits for a post under way to
+    # finish (so the campaign knows whether it was sent): longer than CANCEL_WAIT_SECONDS.
+    await sim_post(simulator, "/_sim/faults", {"latencyMs": 3000}, "PUT")
+    overrides = {"cancel_wait_seconds": 0.5}
+    async with (
+        api_stack_on(
+            dev_temporal_env.client, database_url, simulator, task_queue, sessions,
+            settings_overrides=overrides,
+        ) as api,
+        api.client() as http,
+    ):  # fmt: skip
+        started = (await http.put(CAMPAIGN, json=ONE_EMAIL)).json()
+        handle = dev_temporal_env.client.get_workflow_handle(workflow_id_for(MILAN))
+        await eventually(lambda: send_phase_is(dev_temporal_env, handle, "posting"))
+        cancel = await http.delete(CAMPAIGN)
+
+        assert cancel.status_code == 202, cancel.text
+        assert cancel.json() == {
+            "campaignId": started["campaignId"],
+            "status": "CANCELLING",
+            "cancelled": True,
+        }
+        await eventually(lambda: _status_becomes(api, "CANCELLED"))
+    # The post under way was finished, not abandoned: the candidate has it, once.
+    assert len(await sent_messages(simulator, MILAN)) == 1
 
 
 async def test_role_overview_lists_every_candidate_filters_and_paginates(api: ApiStack) -> None:
