@@ -5,7 +5,7 @@ link, and the settings form (CSRF, validation by `SendingSettings`, saving)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 
@@ -22,7 +22,7 @@ from recruiting_platform import PlatformClient, User
 from tests.api.conftest import ApiStack
 from tests.dashboard.helpers import Campaigns, csrf_of, signed_in
 from tests.support.api_server import serve
-from tests.support.campaigns import ANDREAS, MILAN, ROLE_SWE
+from tests.support.campaigns import ANDREAS, MILAN, ROLE_SWE, eventually, sent_messages
 from tests.support.simulator_process import free_port
 
 PAGE = "/dashboard/sending"
@@ -251,3 +251,29 @@ async def test_an_unreachable_platform_says_so_instead_of_failing(stack: ApiStac
     assert "The recruiting platform did not answer" in page.text
     assert "Every day at any hour (UTC)" in text_of(page)
     assert live.status_code == 200 and "did not answer" in live.text
+
+
+async def test_a_campaign_outside_the_send_window_waits_shows_why_and_sends_nothing(
+    stack: ApiStack, campaigns: Campaigns
+) -> None:
+    # Andreas's window is closed today and tomorrow in Brussels (two holidays).
+    today = datetime.now(UTC).astimezone(SendSchedule(time_zone="Europe/Brussels").zone).date()
+    holidays = [today.isoformat(), date.fromordinal(today.toordinal() + 1).isoformat()]
+    schedule = {**ANY_TIME_IN_BRUSSELS["schedule"], "skipDates": holidays}
+    await put_settings(stack, {"schedule": schedule})
+
+    await campaigns.start(ROLE_SWE, MILAN)
+
+    async def waiting() -> dict[str, object] | None:
+        view = await campaigns.view(ROLE_SWE, MILAN)
+        return view if view and view["waitingCause"] == "WINDOW_CLOSED" else None
+
+    view = await eventually(waiting)
+    assert view["status"] == "RUNNING"
+    assert str(view["waitingReason"]).startswith("Waiting for the send window — opens ")
+    assert str(view["waitingReason"]).endswith("00:00 (Europe/Brussels)")
+    assert [step["status"] for step in view["steps"]][:2] == ["WAITING_FOR_SLOT", "PENDING"]
+    async with signed_in(stack) as http:
+        page = text_of(await http.get(f"/dashboard/roles/{ROLE_SWE}/candidates/{MILAN}"))
+    assert "Scheduled" in page and str(view["waitingReason"]) in page
+    assert await sent_messages(stack.simulator, MILAN) == []
