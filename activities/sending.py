@@ -22,6 +22,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.chat_reading import first_reply, pick_channel, read_chats
+from campaigns.codes import StepDetail
 from campaigns.contracts import (
     ActivityName,
     ReleaseSlotsInput,
@@ -73,11 +74,6 @@ POST_OUTCOME_UNKNOWN = "PostOutcomeUnknown"
 # stop reaches a running send within about a second.
 HEARTBEAT_EVERY_SECONDS = 0.5
 
-_MISSING_CONTACT = {
-    ChannelType.EMAIL: "Skipped: the candidate has no email address",
-    ChannelType.LINKEDIN: "Skipped: the candidate has no LinkedIn profile",
-}
-
 
 @contextlib.asynccontextmanager
 async def heartbeating(phase: list[str]) -> AsyncIterator[None]:
@@ -122,12 +118,13 @@ class SendingActivities:
                 "platform rate limit", type="RateLimited", next_retry_delay=delay
             ) from error
         except CandidateUnreachable:
-            missing = _MISSING_CONTACT[CHANNEL_TYPE_OF[request.channel]]
-            return SendOutcome(kind=SendOutcomeKind.CANDIDATE_UNREACHABLE, detail=missing)
+            return SendOutcome(
+                kind=SendOutcomeKind.CANDIDATE_UNREACHABLE, detail_code=StepDetail.NO_CONTACT
+            )
         except PlatformNotFound:
             return SendOutcome(
                 kind=SendOutcomeKind.CANDIDATE_UNREACHABLE,
-                detail="Candidate not found on the platform",
+                detail_code=StepDetail.CANDIDATE_NOT_FOUND,
             )
         except ChannelLoggedOut:
             return SendOutcome(kind=SendOutcomeKind.CHANNEL_LOGGED_OUT)
@@ -325,13 +322,13 @@ def _slot_outcome(reservation: Reservation) -> SendOutcome:
     cause = _WAIT_CAUSE_OF[reservation.reason] if reservation.reason else None
     if reservation.status is ReservationStatus.NO_SLOT:
         return SendOutcome(
-            kind=SendOutcomeKind.NO_SLOT, detail=reservation.description, wait_cause=cause
+            kind=SendOutcomeKind.NO_SLOT, detail_code=StepDetail.NO_SLOT, wait_cause=cause
         )
     return SendOutcome(
         kind=SendOutcomeKind.WAIT_FOR_SLOT,
         slot_at=reservation.send_at,
         wait_cause=cause,
-        detail=reservation.description,
+        time_zone=reservation.time_zone,
     )
 
 

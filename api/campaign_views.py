@@ -7,12 +7,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy import Row
+
 from api.errors import not_found
 from api.platform_access import Caller
 from api.schemas import CampaignView, EventView, ReplyView, StepView
 from api.services import AppServices
+from campaigns.codes import StepDetail
 from campaigns.contracts import EventKind
 from campaigns.definition import CampaignDefinition, DelayNode, MessageNode
+from campaigns.wording import (
+    end_detail_words,
+    last_action_words,
+    last_error_words,
+    next_action_words,
+    step_detail_words,
+    waiting_reason_words,
+)
 from config import Settings
 from db import campaign_queries
 from db.models import Campaign, CampaignEventRow, CampaignStep
@@ -100,9 +111,18 @@ def build_view(
 ) -> CampaignView:
     definition = CampaignDefinition.model_validate(row.definition)
     nodes = {node.id: node for node in definition.nodes}
+    now = datetime.now(UTC)
     step_views: list[StepView] = []
     for step in steps:
         view = StepView.model_validate(step)
+        view.detail = step_detail_words(
+            step.detail,
+            step.channel,
+            step.detail_cause,
+            step.due_at,
+            step.detail_time_zone,
+            now=now,
+        )
         sent = chats.messages.get(step.platform_message_id or 0)
         view.opened_at = sent.openedAt if sent else None
         node = nodes.get(step.node_id)
@@ -111,11 +131,12 @@ def build_view(
         elif isinstance(node, DelayNode):
             view.delay_seconds = node.delaySeconds
         step_views.append(view)
-    event_views = [EventView.model_validate(e) for e in events]
+    event_views = [_worded_event(EventView.model_validate(e), steps, now) for e in events]
     reply = _reply_view(events, chats)
     return CampaignView.model_validate(
         {
             **row.model_dump(),
+            **progress_words(row, steps, now),
             "campaign_id": row.id,
             "steps": step_views,
             "reply": reply,
@@ -124,6 +145,50 @@ def build_view(
             "temporal_ui_url": temporal_ui_url,
         }
     )
+
+
+def progress_words(
+    row: Campaign, steps: Sequence[CampaignStep], now: datetime
+) -> dict[str, str | None]:
+    """The campaign's codes in words, under the fields' own names (old rows' English as is)."""
+    never_restored = next((s for s in steps if s.detail == StepDetail.CHANNEL_NEVER_RESTORED), None)
+    return {
+        "end_detail": end_detail_words(
+            row.end_detail,
+            never_restored.channel if never_restored else None,
+            never_restored.detail_cause if never_restored else None,
+        ),
+        "last_error": last_error_words(row.last_error),
+        **overview_words(row, now),
+    }
+
+
+def overview_words(row: Campaign | Row, now: datetime) -> dict[str, str | None]:
+    """Next and last action and the waiting reason in words (the role overview shows these)."""
+    return {
+        "next_action": next_action_words(row.next_action, row.next_action_channel),
+        "last_action": last_action_words(row.last_action, row.last_action_channel),
+        "waiting_reason": waiting_reason_words(
+            row.waiting_reason,
+            row.waiting_channel,
+            row.next_action_at,
+            row.waiting_time_zone,
+            now=now,
+        ),
+    }
+
+
+def _worded_event(event: EventView, steps: Sequence[CampaignStep], now: datetime) -> EventView:
+    """An event's `reason` in words: a channel wait's cause, a skipped or failed step's code."""
+    reason = event.data.get("reason")
+    if not isinstance(reason, str):
+        return event
+    channel = next((s.channel for s in steps if s.node_id == event.node_id), None)
+    if event.kind == EventKind.CHANNEL_WAITING:
+        words = waiting_reason_words(reason, channel, None, None, now=now)
+    else:
+        words = step_detail_words(reason, channel, None, None, None, now=now)
+    return event.model_copy(update={"data": {**event.data, "reason": words}})
 
 
 def _reply_view(events: Sequence[CampaignEventRow], chats: PlatformChats) -> ReplyView | None:

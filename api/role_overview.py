@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Row
 
+from api.campaign_views import overview_words
 from api.schemas import RoleCampaignRow
 from campaigns.status import StepStatus
 from db.models import CampaignStep
@@ -58,7 +59,12 @@ def overview_row(candidate: Candidate, campaign: Row | None) -> RoleCampaignRow:
     if campaign is None:
         return RoleCampaignRow.model_validate({**person, "status": "NONE"})
     return RoleCampaignRow.model_validate(
-        {**campaign._mapping, **person, "campaign_id": campaign.id}
+        {
+            **campaign._mapping,
+            **overview_words(campaign, datetime.now(UTC)),
+            **person,
+            "campaign_id": campaign.id,
+        }
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from campaigns.codes import LastAction, NextAction, StepDetail
 from campaigns.definition import CampaignDefinition, ChannelType, MessageChannel
 from campaigns.send_window import SendSchedule
 from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
@@ -74,7 +75,13 @@ class StepProgress(BaseModel):
     platform_channel_id: int | None = None
     platform_message_id: int | None = None
     attempts: int = 0
-    detail: str | None = None  # why skipped / waiting / failed; no message text
+    # Why skipped / waiting / failed, as a code with its parameters (worded by
+    # `campaigns/wording.py`); `detail` only for words that are not ours (a platform's refusal,
+    # or a send result recorded before the codes). No message text.
+    detail_code: StepDetail | None = None
+    detail_cause: WaitCause | None = None  # WAITING_*, NO_SLOT, CHANNEL_NEVER_RESTORED
+    detail_time_zone: str | None = None  # WAITING_FOR_SLOT: the slot's time zone (at `due_at`)
+    detail: str | None = None
     wait_cause: WaitCause | None = None  # while WAITING_FOR_CHANNEL
 
 
@@ -104,15 +111,24 @@ class CampaignProgress(BaseModel):
     ended_at: datetime | None = None
     end_reason: EndReason | None = None
     current_node_id: int | None = None
-    next_action: str | None = None
+    # Codes and their parameters, never sentences: `campaigns/wording.py` words them.
+    next_action: NextAction | None = None
+    next_action_channel: MessageChannel | None = None  # SEND, RECHECK_CHANNEL
     next_action_at: datetime | None = None
+    # A WaitCause code (the words of a send result recorded before the codes are kept as
+    # they are); worded with `waiting_channel`, and for a slot `next_action_at` in
+    # `waiting_time_zone`.
     waiting_reason: str | None = None
+    waiting_channel: MessageChannel | None = None
+    waiting_time_zone: str | None = None
     waiting_channel_type: ChannelType | None = None
     waiting_cause: WaitCause | None = None
-    # Why an end is worth the recruiter's attention (e.g. the channel that never came back).
+    # Why an end is worth the recruiter's attention (e.g. the channel that never came back):
+    # an EndDetail code, worded with the step whose detail says it.
     end_detail: str | None = None
-    last_error: str | None = None
-    last_action: str | None = None
+    last_error: str | None = None  # a CampaignError code, or a platform's refusal as it came
+    last_action: LastAction | None = None
+    last_action_channel: MessageChannel | None = None
     last_action_at: datetime | None = None
     reply: ReplyReceived | None = None  # the reply that ended it: ids, time and source
     steps: list[StepProgress]
@@ -212,7 +228,11 @@ class SendOutcome(BaseModel):
     message_id: int | None = None
     sent_at: datetime | None = None
     reply: ReplyReceived | None = None
+    # What happened, as a code (+ wait_cause, time_zone); `detail` only for the platform's own
+    # words (REJECTED). Send activities before the codes put their English in `detail`.
+    detail_code: StepDetail | None = None
     detail: str | None = None
+    time_zone: str | None = None  # WAIT_FOR_SLOT: the time zone the slot is shown in
     slot_at: datetime | None = None  # WAIT_FOR_SLOT: when the booked slot comes
     wait_cause: WaitCause | None = None  # WAIT_FOR_SLOT and NO_SLOT: what holds it back
 

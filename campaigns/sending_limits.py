@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
@@ -303,6 +304,7 @@ class Reservation(BaseModel):
     reason: WaitReason | None = None
     # For people: 'Email daily limit reached — next slot Tue 09:12 (Europe/Brussels)'.
     description: str | None = None
+    time_zone: str | None = None  # WAIT: the time zone `description` shows the slot in
 
 
 # --- wording -------------------------------------------------------------------------------
@@ -321,7 +323,14 @@ def describe_wait(
 ) -> str:
     """What a waiting send shows, e.g. 'LinkedIn weekly connection request limit reached —
     next slot Tue 09:12 (Europe/Brussels)'."""
-    when = f"{local_label(at, schedule.zone, now=now)} ({schedule.time_zone})"
+    return describe_wait_in(reason, kind, at, schedule.time_zone, now=now)
+
+
+def describe_wait_in(
+    reason: WaitReason, kind: SendKind, at: datetime, time_zone: str, *, now: datetime
+) -> str:
+    """`describe_wait` with the slot shown in `time_zone` (an IANA name)."""
+    when = f"{local_label(at, ZoneInfo(time_zone), now=now)} ({time_zone})"
     if reason is WaitReason.WINDOW_CLOSED:
         return f"Waiting for the send window — opens {when}"
     if reason is WaitReason.PACING:

@@ -46,13 +46,17 @@ OVERVIEW_COLUMNS = (
     Campaign.steps_total,
     Campaign.steps_done,
     Campaign.last_action,
+    Campaign.last_action_channel,
     Campaign.last_action_at,
     Campaign.next_action,
+    Campaign.next_action_channel,
     Campaign.next_action_at,
     Campaign.started_at,
     Campaign.ends_at,
     Campaign.ended_at,
     Campaign.waiting_reason,
+    Campaign.waiting_channel,
+    Campaign.waiting_time_zone,
 )
 
 

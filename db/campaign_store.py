@@ -31,13 +31,17 @@ def _campaign_values(progress: CampaignProgress) -> dict[str, object]:
         "end_reason": progress.end_reason.value if progress.end_reason else None,
         "current_node_id": progress.current_node_id,
         "next_action": progress.next_action,
+        "next_action_channel": progress.next_action_channel,
         "next_action_at": progress.next_action_at,
         "waiting_reason": progress.waiting_reason,
+        "waiting_channel": progress.waiting_channel,
+        "waiting_time_zone": progress.waiting_time_zone,
         "waiting_channel_type": _waiting_channel_type(progress),
         "waiting_cause": progress.waiting_cause.value if progress.waiting_cause else None,
         "end_detail": progress.end_detail,
         "last_error": (progress.last_error or None) and progress.last_error[:500],
         "last_action": progress.last_action,
+        "last_action_channel": progress.last_action_channel,
         "last_action_at": progress.last_action_at,
         "steps_total": len(progress.steps),
         "steps_done": progress.steps_done,
@@ -65,7 +69,9 @@ def _step_values(step: StepProgress) -> dict[str, object]:
         "platform_channel_id": step.platform_channel_id,
         "platform_message_id": step.platform_message_id,
         "attempts": step.attempts,
-        "detail": (step.detail or None) and step.detail[:500],
+        "detail": step.detail_code or (step.detail or None) and step.detail[:500],
+        "detail_cause": step.detail_cause,
+        "detail_time_zone": step.detail_time_zone,
     }
 
 

@@ -53,14 +53,20 @@ class Campaign(SQLModel, table=True):
     ended_at: datetime | None = _utc()
     end_reason: str | None = Field(default=None, max_length=32)
     current_node_id: int | None = None
+    # Codes of `campaigns/codes.py` with their parameters, worded by `campaigns/wording.py`;
+    # rows recorded before the codes hold English, shown as it is.
     next_action: str | None = Field(default=None, max_length=200)
+    next_action_channel: str | None = Field(default=None, max_length=32)
     next_action_at: datetime | None = _utc()
     waiting_reason: str | None = Field(default=None, max_length=200)
+    waiting_channel: str | None = Field(default=None, max_length=32)
+    waiting_time_zone: str | None = Field(default=None, max_length=64)
     waiting_channel_type: str | None = Field(default=None, max_length=16)
-    waiting_cause: str | None = Field(default=None, max_length=16)  # campaigns.status.WaitCause
+    waiting_cause: str | None = Field(default=None, max_length=32)  # campaigns.status.WaitCause
     end_detail: str | None = Field(default=None, max_length=200)
     last_error: str | None = Field(default=None, max_length=500)
     last_action: str | None = Field(default=None, max_length=200)
+    last_action_channel: str | None = Field(default=None, max_length=32)
     last_action_at: datetime | None = _utc()
     steps_total: int = 0
     steps_done: int = 0
@@ -88,7 +94,9 @@ class CampaignStep(SQLModel, table=True):
     platform_channel_id: int | None = None
     platform_message_id: int | None = None
     attempts: int = 0
-    detail: str | None = Field(default=None, max_length=500)
+    detail: str | None = Field(default=None, max_length=500)  # a StepDetail code, or words
+    detail_cause: str | None = Field(default=None, max_length=32)
+    detail_time_zone: str | None = Field(default=None, max_length=64)
 
 
 class CampaignEventRow(SQLModel, table=True):

@@ -353,4 +353,5 @@ def _answer(
         wait=wait,
         reason=why,
         description=describe_wait(why, kind, send_at, schedule, now=now),
+        time_zone=schedule.time_zone,
     )

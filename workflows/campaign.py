@@ -17,6 +17,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
+    from campaigns.codes import CampaignError, EndDetail, LastAction, NextAction, StepDetail
     from campaigns.contracts import (
         ActivityName,
         CampaignEvent,
@@ -32,28 +33,19 @@ with workflow.unsafe.imports_passed_through():
         SendMessageInput,
         SendOutcome,
         SendOutcomeKind,
+        StepProgress,
         initial_steps,
     )
     from campaigns.definition import (
         CAMPAIGN_LIFETIME,
-        CHANNEL_TYPE_OF,
         CampaignNode,
         ChannelType,
         DelayNode,
+        MessageChannel,
         MessageNode,
     )
     from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
-    from campaigns.wording import (
-        CHANNEL_LABELS,
-        CHANNEL_TYPE_LABELS,
-        channel_error_reason,
-        delay_summary,
-        logged_out_reason,
-        missing_channel_reason,
-        never_restored_reason,
-        send_summary,
-        unauthorized_reason,
-    )
+    from campaigns.wording import delay_summary, send_summary
     from workflows import policies
     from workflows.search_attributes import (
         CAMPAIGN_ID,
@@ -63,12 +55,6 @@ with workflow.unsafe.imports_passed_through():
         ROLE_ID,
     )
 
-
-IN_FLIGHT_WHEN_ENDED = (
-    "Was being sent when the campaign ended: it may have reached the candidate; nothing after it"
-)
-SENT_AS_IT_ENDED = "Posted just as the campaign ended: the candidate has it"
-STOPPED_BEFORE_POST = "Not sent: stopped before it was posted"
 
 # Campaigns started after this patch: replies must be sent at or after the campaign's start,
 # a last reply check before ending without a reply, sends that a stop can still prevent (and
@@ -85,21 +71,42 @@ _WAIT_CAUSES: dict[SendOutcomeKind, WaitCause] = {
     SendOutcomeKind.CHANNEL_ERROR: WaitCause.CHANNEL_ERROR,
     SendOutcomeKind.PLATFORM_UNAUTHORIZED: WaitCause.PLATFORM_UNAUTHORIZED,
 }
-_WAIT_REASONS: dict[WaitCause, Callable[[ChannelType], str]] = {
-    WaitCause.LOGGED_OUT: logged_out_reason,
-    WaitCause.NO_CHANNEL: missing_channel_reason,
-    WaitCause.CHANNEL_ERROR: channel_error_reason,
-    WaitCause.PLATFORM_UNAUTHORIZED: unauthorized_reason,
+# What a step's detail says when the campaign ended before it, by how it ended.
+_ENDED_DETAILS: dict[CampaignStatus, StepDetail] = {
+    CampaignStatus.REPLIED: StepDetail.ENDED_BY_REPLY,
+    CampaignStatus.CANCELLED: StepDetail.ENDED_BY_CANCEL,
+    CampaignStatus.COMPLETED: StepDetail.ENDED_AT_LIMIT,
 }
+# A send the campaign's end settled keeps what it says.
+_SETTLED_DETAILS = frozenset(
+    {
+        StepDetail.IN_FLIGHT_WHEN_ENDED,
+        StepDetail.STOPPED_BEFORE_POST,
+        StepDetail.SENT_AS_IT_ENDED,
+    }
+)
 
 
-def _next_action_for(node: CampaignNode | None) -> str:
+def _next_action_for(node: CampaignNode | None) -> tuple[NextAction, MessageChannel | None]:
     """What happens after a delay, for the progress's next action."""
     if node is None:
-        return "Campaign continues"
+        return NextAction.CAMPAIGN_CONTINUES, None
     if isinstance(node, MessageNode):
-        return f"Send {CHANNEL_LABELS[node.channel]}"
-    return "Next delay"
+        return NextAction.SEND, node.channel
+    return NextAction.NEXT_DELAY, None
+
+
+def _set_detail(
+    step: StepProgress,
+    code: StepDetail | None = None,
+    *,
+    cause: WaitCause | None = None,
+    time_zone: str | None = None,
+    text: str | None = None,
+) -> None:
+    """A step's detail: a code with its parameters, or words that are not ours (`text`)."""
+    step.detail_code, step.detail_cause, step.detail_time_zone = code, cause, time_zone
+    step.detail = text
 
 
 def search_attributes_for(campaign: CampaignInput) -> TypedSearchAttributes:
@@ -198,7 +205,7 @@ class CampaignWorkflow:
         self._reply = self._progress.reply = reply
         self._progress.status = CampaignStatus.REPLIED
         self._progress.end_reason = EndReason.REPLIED
-        self._last_action("Candidate replied")
+        self._last_action(LastAction.CANDIDATE_REPLIED)
 
     @workflow.signal
     def channel_restored(self, restored: ChannelRestored) -> None:
@@ -229,7 +236,7 @@ class CampaignWorkflow:
         due = min(now + duration, self._deadline)
         step.status, step.started_at, step.due_at = StepStatus.IN_PROGRESS, now, due
         self._progress.current_node_id = node.id
-        self._set_next_action(_next_action_for(following), due)
+        self._set_next_action(*_next_action_for(following), due)
         self._event(EventKind.DELAY_STARTED, node_id=node.id, due_at=due.isoformat())
         await self._record()
         await self._sleep_until(
@@ -245,7 +252,7 @@ class CampaignWorkflow:
         step = self._steps[node.id]
         step.status, step.started_at = StepStatus.IN_PROGRESS, workflow.now()
         self._progress.current_node_id = node.id
-        self._set_next_action(_next_action_for(node), workflow.now())
+        self._set_next_action(NextAction.SEND, node.channel, workflow.now())
         recheck: timedelta | None = None
         last_cause: WaitCause | None = None
         while True:
@@ -343,7 +350,7 @@ class CampaignWorkflow:
                 await workflow.wait_condition(send.done)
                 self._settle_stopped_send(node, send)
             else:
-                step.detail = IN_FLIGHT_WHEN_ENDED
+                _set_detail(step, StepDetail.IN_FLIGHT_WHEN_ENDED)
             return None
         try:
             return send.result()
@@ -362,23 +369,23 @@ class CampaignWorkflow:
             outcome = send.result()
         except ActivityError as error:
             if isinstance(error.cause, CancelledError):
-                step.detail = STOPPED_BEFORE_POST  # cancelled before its POST began
+                _set_detail(step, StepDetail.STOPPED_BEFORE_POST)  # cancelled before its POST
                 return
             # The platform never confirmed a POST that had begun (or the worker died in it).
             step.status, step.finished_at = StepStatus.POSSIBLY_SENT, workflow.now()
-            step.detail = IN_FLIGHT_WHEN_ENDED
+            _set_detail(step, StepDetail.IN_FLIGHT_WHEN_ENDED)
             self._event(EventKind.STEP_FAILED, node_id=node.id, reason="POSSIBLY_SENT")
             return
         if outcome.kind is SendOutcomeKind.SENT:
             step.status, step.finished_at = StepStatus.SENT, workflow.now()
             step.platform_channel_id = outcome.channel_id
             step.platform_message_id = outcome.message_id
-            step.detail = SENT_AS_IT_ENDED
+            _set_detail(step, StepDetail.SENT_AS_IT_ENDED)
             self._event(EventKind.MESSAGE_SENT, node_id=node.id, message_id=outcome.message_id)
             return
         if outcome.kind is SendOutcomeKind.REPLY_DETECTED and outcome.reply is not None:
             self.reply(outcome.reply)  # a no-op if the campaign was already stopped
-        step.detail = STOPPED_BEFORE_POST
+        _set_detail(step, StepDetail.STOPPED_BEFORE_POST)
 
     async def _wait_for_channel(
         self, node: MessageNode, cause: WaitCause, recheck: timedelta
@@ -386,14 +393,15 @@ class CampaignWorkflow:
         """Wait for the channel to come back; False if the campaign must stop meanwhile."""
         step = self._steps[node.id]
         channel_type = node.channel_type
-        reason = _WAIT_REASONS[cause](channel_type)
         due = min(
             workflow.now() + policies.scaled(recheck, self._campaign.time_scale), self._deadline
         )
         first_wait = step.status is not StepStatus.WAITING_FOR_CHANNEL
-        step.status, step.detail, step.due_at = StepStatus.WAITING_FOR_CHANNEL, reason, due
-        self._progress.waiting_reason = reason
-        self._set_next_action(f"Re-check {CHANNEL_TYPE_LABELS[channel_type]} channel", due)
+        step.status, step.due_at = StepStatus.WAITING_FOR_CHANNEL, due
+        _set_detail(step, StepDetail.WAITING_FOR_CHANNEL, cause=cause)
+        self._progress.waiting_reason = cause.value
+        self._progress.waiting_channel, self._progress.waiting_time_zone = node.channel, None
+        self._set_next_action(NextAction.RECHECK_CHANNEL, node.channel, due)
         if self._is_v2():
             step.wait_cause = cause
             self._progress.waiting_channel_type = channel_type
@@ -401,7 +409,7 @@ class CampaignWorkflow:
         if first_wait:
             self._set_status(CampaignStatus.WAITING_FOR_CHANNEL)
             self._event(
-                EventKind.CHANNEL_WAITING, node_id=node.id, reason=reason, cause=cause.value
+                EventKind.CHANNEL_WAITING, node_id=node.id, reason=cause.value, cause=cause.value
             )
             await self._record()
         elif self._is_v2():
@@ -430,12 +438,24 @@ class CampaignWorkflow:
         self._leave_channel_wait(node)
         due = min(outcome.slot_at or workflow.now(), self._deadline)
         changed = step.status is not StepStatus.WAITING_FOR_SLOT or step.due_at != due
-        step.status, step.detail, step.due_at = StepStatus.WAITING_FOR_SLOT, outcome.detail, due
+        step.status, step.due_at = StepStatus.WAITING_FOR_SLOT, due
         step.wait_cause = outcome.wait_cause
-        self._progress.waiting_reason = outcome.detail
+        if outcome.wait_cause is not None and outcome.time_zone is not None:
+            _set_detail(
+                step,
+                StepDetail.WAITING_FOR_SLOT,
+                cause=outcome.wait_cause,
+                time_zone=outcome.time_zone,
+            )
+            self._progress.waiting_reason = outcome.wait_cause.value
+        else:  # a send activity from before the codes worded it: kept as it came
+            _set_detail(step, text=outcome.detail)
+            self._progress.waiting_reason = outcome.detail
+        self._progress.waiting_channel = node.channel
+        self._progress.waiting_time_zone = outcome.time_zone
         self._progress.waiting_channel_type = node.channel_type
         self._progress.waiting_cause = outcome.wait_cause
-        self._set_next_action(_next_action_for(node), due)
+        self._set_next_action(NextAction.SEND, node.channel, due)
         self._slot_booked = True
         if changed:
             cause = outcome.wait_cause.value if outcome.wait_cause else None
@@ -454,8 +474,7 @@ class CampaignWorkflow:
             self._event(EventKind.CHANNEL_RESTORED, node_id=node.id)
         elif step.status is not StepStatus.WAITING_FOR_SLOT:
             return
-        self._progress.waiting_reason = None
-        self._progress.waiting_channel_type = self._progress.waiting_cause = None
+        self._clear_waiting()
         step.wait_cause = None
 
     async def _apply_send_outcome(self, node: MessageNode, outcome: SendOutcome) -> None:
@@ -469,33 +488,37 @@ class CampaignWorkflow:
             return
         step.finished_at = now
         step.platform_channel_id = outcome.channel_id
-        label = CHANNEL_LABELS[node.channel]
+        # A code when the send activity gave one; its words when it predates the codes (or
+        # they are the platform's own, a refusal).
+        _set_detail(step, outcome.detail_code, cause=outcome.wait_cause, text=outcome.detail)
+        reason = outcome.detail_code or outcome.detail
         if outcome.kind is SendOutcomeKind.SENT:
-            self._last_action(f"{label} sent")
-            step.status, step.detail = StepStatus.SENT, None
+            self._last_action(LastAction.SENT, node.channel)
+            step.status = StepStatus.SENT
+            _set_detail(step)
             step.platform_message_id = outcome.message_id
             self._event(EventKind.MESSAGE_SENT, node_id=node.id, message_id=outcome.message_id)
         elif outcome.kind is SendOutcomeKind.NO_SLOT:
             # No slot before the 30-day limit (e.g. the window is closed until then): the
             # message is not sent and nothing was booked.
-            self._last_action(f"{label} not sent")
-            step.status, step.detail = StepStatus.NOT_SENT, outcome.detail
+            self._last_action(LastAction.NOT_SENT, node.channel)
+            step.status = StepStatus.NOT_SENT
             cause = outcome.wait_cause.value if outcome.wait_cause else None
             self._event(EventKind.NO_SLOT, node_id=node.id, cause=cause)
         elif outcome.kind is SendOutcomeKind.CANDIDATE_UNREACHABLE:
-            self._last_action(f"{label} skipped")
-            step.status, step.detail = StepStatus.SKIPPED, outcome.detail
-            self._event(EventKind.STEP_SKIPPED, node_id=node.id, reason=outcome.detail)
+            self._last_action(LastAction.SKIPPED, node.channel)
+            step.status = StepStatus.SKIPPED
+            self._event(EventKind.STEP_SKIPPED, node_id=node.id, reason=reason)
         else:
-            self._last_action(f"{label} failed")
-            step.status, step.detail = StepStatus.FAILED, outcome.detail
-            self._progress.last_error = outcome.detail
-            self._event(EventKind.STEP_FAILED, node_id=node.id, reason=outcome.detail)
+            self._last_action(LastAction.FAILED, node.channel)
+            step.status = StepStatus.FAILED
+            self._progress.last_error = reason
+            self._event(EventKind.STEP_FAILED, node_id=node.id, reason=reason)
         await self._record()
 
     async def _monitor_until_deadline(self) -> None:
         self._progress.current_node_id = None
-        self._set_next_action("Campaign ends if no reply", self._deadline)
+        self._set_next_action(NextAction.END_IF_NO_REPLY, None, self._deadline)
         self._event(EventKind.MONITORING, until=self._deadline.isoformat())
         await self._record()
         await self._sleep_until(self._deadline, "Wait for a reply until the 30-day limit")
@@ -524,9 +547,7 @@ class CampaignWorkflow:
             )
         except ActivityError:
             workflow.logger.warning("The final reply check could not read the chats")
-            self._progress.last_error = (
-                "The last reply check before the end could not read the chats"
-            )
+            self._progress.last_error = CampaignError.FINAL_REPLY_CHECK_FAILED
             return
         if found.reply is not None:
             self.reply(found.reply)
@@ -556,37 +577,31 @@ class CampaignWorkflow:
         blocked = next(
             (s for s in self._progress.steps if s.status is StepStatus.WAITING_FOR_CHANNEL), None
         )
+        never_restored: WaitCause | None = None
         if self._reply is not None:
-            status, reason, why = CampaignStatus.REPLIED, EndReason.REPLIED, "the candidate replied"
+            status, reason = CampaignStatus.REPLIED, EndReason.REPLIED
         elif self._cancelled:
-            status, reason, why = CampaignStatus.CANCELLED, EndReason.CANCELLED, "cancelled"
+            status, reason = CampaignStatus.CANCELLED, EndReason.CANCELLED
         elif v2 and blocked is not None and blocked.wait_cause is not None and blocked.channel:
             # 30 days passed while a message waited for its channel: say which and why.
-            status, reason, why = (
-                CampaignStatus.COMPLETED,
-                EndReason.CHANNEL_UNAVAILABLE,
-                "30-day limit",
-            )
-            self._progress.end_detail = never_restored_reason(
-                CHANNEL_TYPE_OF[blocked.channel], blocked.wait_cause
-            )
+            status, reason = CampaignStatus.COMPLETED, EndReason.CHANNEL_UNAVAILABLE
+            never_restored = blocked.wait_cause
+            self._progress.end_detail = EndDetail.CHANNEL_NEVER_RESTORED
         else:
-            status, reason, why = CampaignStatus.COMPLETED, EndReason.NO_REPLY, "30-day limit"
-        kept = (IN_FLIGHT_WHEN_ENDED, STOPPED_BEFORE_POST, SENT_AS_IT_ENDED)
+            status, reason = CampaignStatus.COMPLETED, EndReason.NO_REPLY
         for step in self._progress.steps:
             if not step.status.is_finished:
                 step.status, step.due_at, step.wait_cause = StepStatus.NOT_SENT, None, None
-                if step.detail not in kept:
-                    step.detail = f"Not sent: campaign ended ({why})"
-        if reason is EndReason.CHANNEL_UNAVAILABLE and blocked is not None:
-            blocked.detail = f"Not sent: {self._progress.end_detail}"
-        self._progress.waiting_channel_type = self._progress.waiting_cause = None
+                if step.detail_code not in _SETTLED_DETAILS:
+                    _set_detail(step, _ENDED_DETAILS[status])
+        if never_restored is not None and blocked is not None:
+            _set_detail(blocked, StepDetail.CHANNEL_NEVER_RESTORED, cause=never_restored)
         self._progress.end_reason = reason
         # A campaign that ran out of time ended at its deadline, not when the timer was seen.
         self._progress.ended_at = self._deadline if status is CampaignStatus.COMPLETED else now
         self._progress.current_node_id = None
-        self._progress.waiting_reason = None
-        self._set_next_action(None, None)
+        self._clear_waiting()
+        self._set_next_action(None, None, None)
         self._set_status(status)
         self._event(EventKind.ENDED, reason=reason.value)
         await self._record(final=True)
@@ -623,11 +638,22 @@ class CampaignWorkflow:
         except TimeoutError:
             pass
 
-    def _last_action(self, action: str) -> None:
-        self._progress.last_action, self._progress.last_action_at = action, workflow.now()
+    def _last_action(self, action: LastAction, channel: MessageChannel | None = None) -> None:
+        progress = self._progress
+        progress.last_action, progress.last_action_channel = action, channel
+        progress.last_action_at = workflow.now()
 
-    def _set_next_action(self, action: str | None, at: datetime | None) -> None:
-        self._progress.next_action, self._progress.next_action_at = action, at
+    def _set_next_action(
+        self, action: NextAction | None, channel: MessageChannel | None, at: datetime | None
+    ) -> None:
+        progress = self._progress
+        progress.next_action, progress.next_action_channel = action, channel
+        progress.next_action_at = at
+
+    def _clear_waiting(self) -> None:
+        progress = self._progress
+        progress.waiting_reason = progress.waiting_channel = progress.waiting_time_zone = None
+        progress.waiting_channel_type = progress.waiting_cause = None
 
     def _set_status(self, status: CampaignStatus) -> None:
         self._progress.status = status

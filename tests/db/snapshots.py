@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaigns.codes import NextAction
 from campaigns.contracts import (
     CampaignEvent,
     CampaignProgress,
@@ -19,7 +20,7 @@ from campaigns.contracts import (
     StepProgress,
     workflow_id_for,
 )
-from campaigns.definition import CAMPAIGN_LIFETIME, MessageNode
+from campaigns.definition import CAMPAIGN_LIFETIME, MessageChannel, MessageNode
 from campaigns.status import CampaignStatus, StepStatus
 from db.models import Campaign, CampaignEventRow, CampaignStep
 from tests.support.campaigns import definition
@@ -100,7 +101,8 @@ def record(
         ends_at=STARTED_AT + CAMPAIGN_LIFETIME,
         ended_at=None if status.is_active else STARTED_AT + timedelta(days=1),
         current_node_id=campaign.nodes[min(sent, len(campaign.nodes) - 1)].id,
-        next_action=f"after snapshot {seq}",
+        next_action=NextAction.SEND,
+        next_action_channel=MessageChannel.EMAIL,
         next_action_at=STARTED_AT + timedelta(hours=seq),
         steps=steps,
     )

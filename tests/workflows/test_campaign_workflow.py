@@ -12,8 +12,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from campaigns.codes import EndDetail, StepDetail
 from campaigns.contracts import CampaignProgress, ChannelRestored, ReplyReceived, StepProgress
-from campaigns.definition import ChannelType
+from campaigns.definition import ChannelType, MessageChannel
 from campaigns.status import CampaignStatus, EndReason, StepStatus, WaitCause
 from db.engine import SessionFactory
 from db.models import Campaign, CampaignEventRow, CampaignStep
@@ -32,7 +33,7 @@ from tests.support.campaigns import (
     start_campaign,
 )
 from worker import build_worker
-from workflows.campaign import SENT_AS_IT_ENDED, CampaignWorkflow
+from workflows.campaign import CampaignWorkflow
 
 THIRTY_DAYS = timedelta(days=30)
 
@@ -153,7 +154,7 @@ async def test_reply_during_a_slow_post_finishes_it_and_marks_the_step_sent(
     assert [m["subject"] for m in sent] == [None]
     assert step(progress, 1).status is StepStatus.SENT
     assert step(progress, 1).platform_message_id == sent[0]["id"]
-    assert step(progress, 1).detail == SENT_AS_IT_ENDED
+    assert step(progress, 1).detail_code is StepDetail.SENT_AS_IT_ENDED
     assert all(step(progress, n).status is StepStatus.NOT_SENT for n in (2, 4, 6))
 
 
@@ -229,7 +230,7 @@ async def test_channel_in_error_is_shown_as_a_wait_and_rechecked_until_it_recove
     waiting = await eventually(lambda: _status_is(handle, CampaignStatus.WAITING_FOR_CHANNEL))
     assert waiting.waiting_cause is WaitCause.CHANNEL_ERROR
     assert waiting.waiting_channel_type is ChannelType.LINKEDIN
-    assert waiting.waiting_reason == "LinkedIn is failing on the platform — retrying"
+    assert waiting.waiting_reason == WaitCause.CHANNEL_ERROR
     assert step(waiting, 1).status is StepStatus.WAITING_FOR_CHANNEL
     # Re-checked on its own (no signal), each re-check counted.
     await eventually(lambda: _step_attempts_at_least(handle, 1, 3))
@@ -260,9 +261,11 @@ async def test_logged_out_channel_waits_then_resumes_on_channel_restored_signal(
     handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
 
     waiting = await eventually(lambda: _status_is(handle, CampaignStatus.WAITING_FOR_CHANNEL))
-    assert waiting.waiting_reason == "LinkedIn logged out — reconnect"
+    assert waiting.waiting_reason == WaitCause.LOGGED_OUT
+    assert waiting.waiting_channel is MessageChannel.LINKEDIN_MESSAGE
     assert step(waiting, 1).status is StepStatus.WAITING_FOR_CHANNEL
-    assert step(waiting, 1).detail == "LinkedIn logged out — reconnect"
+    assert step(waiting, 1).detail_code is StepDetail.WAITING_FOR_CHANNEL
+    assert step(waiting, 1).detail_cause is WaitCause.LOGGED_OUT
     async with sqlite_sessions() as session:
         row = await session.get(Campaign, campaign.campaign_id)
         assert row is not None and row.status == "WAITING_FOR_CHANNEL"
@@ -334,12 +337,11 @@ async def test_deadline_applies_while_waiting_and_the_end_says_the_channel_never
 
     assert progress.status is CampaignStatus.COMPLETED
     assert progress.end_reason is EndReason.CHANNEL_UNAVAILABLE
-    assert progress.end_detail == "LinkedIn stayed logged out until the 30-day limit"
+    assert progress.end_detail == EndDetail.CHANNEL_NEVER_RESTORED
     assert progress.ended_at - progress.started_at == THIRTY_DAYS
     assert step(progress, 1).status is StepStatus.NOT_SENT
-    assert step(progress, 1).detail == (
-        "Not sent: LinkedIn stayed logged out until the 30-day limit"
-    )
+    assert step(progress, 1).detail_code is StepDetail.CHANNEL_NEVER_RESTORED
+    assert step(progress, 1).detail_cause is WaitCause.LOGGED_OUT
     assert progress.waiting_cause is None and progress.waiting_reason is None
     assert await sent_messages(simulator, MILAN) == []
 
@@ -355,7 +357,7 @@ async def test_logged_out_channel_does_not_hold_up_a_candidate_it_cannot_reach_a
 
     assert progress.status is CampaignStatus.COMPLETED
     assert step(progress, 1).status is StepStatus.SKIPPED
-    assert step(progress, 1).detail == "Skipped: the candidate has no LinkedIn profile"
+    assert step(progress, 1).detail_code is StepDetail.NO_CONTACT
     assert [s.status for s in progress.steps if s.type == "message"][1:] == [StepStatus.SENT] * 3
     # It never waited for the channel: the first email went out with the start.
     assert step(progress, 2).finished_at - progress.started_at < timedelta(minutes=1)
@@ -373,7 +375,7 @@ async def test_candidate_without_email_gets_email_steps_skipped_and_linkedin_sen
     assert step(progress, 1).status is StepStatus.SENT
     for node_id in (2, 4, 6):
         assert step(progress, node_id).status is StepStatus.SKIPPED
-        assert step(progress, node_id).detail == "Skipped: the candidate has no email address"
+        assert step(progress, node_id).detail_code is StepDetail.NO_CONTACT
     assert [m["channelId"] for m in await sent_messages(simulator, NO_EMAIL)] == [
         ANDREAS["linkedin_channel"]
     ]

@@ -17,6 +17,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from campaigns.codes import StepDetail
 from campaigns.contracts import CampaignProgress, ReplyReceived, StepProgress
 from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus
 from db.engine import SessionFactory
@@ -32,7 +33,7 @@ from tests.support.campaigns import (
     start_campaign,
 )
 from worker import ensure_reply_watcher
-from workflows.campaign import SENT_AS_IT_ENDED, STOPPED_BEFORE_POST, CampaignWorkflow
+from workflows.campaign import CampaignWorkflow
 from workflows.reply_watcher import watcher_id
 
 INTERVAL = timedelta(hours=6)  # the default of REPLY_CHECK_INTERVAL_SECONDS
@@ -229,7 +230,7 @@ async def test_a_stop_before_the_post_prevents_the_send(
     expected = CampaignStatus.REPLIED if stop == "reply" else CampaignStatus.CANCELLED
     assert progress.status is expected
     assert step(progress, 1).status is StepStatus.NOT_SENT
-    assert step(progress, 1).detail == STOPPED_BEFORE_POST
+    assert step(progress, 1).detail_code is StepDetail.STOPPED_BEFORE_POST
     await sim_post(simulator, "/_sim/faults", {}, method="PUT")
     assert await sent_messages(simulator, MILAN) == []
 
@@ -251,7 +252,7 @@ async def test_a_cancel_during_the_post_reports_the_message_as_sent(
     assert len(sent) == 1
     assert step(progress, 1).status is StepStatus.SENT
     assert step(progress, 1).platform_message_id == sent[0]["id"]
-    assert step(progress, 1).detail == SENT_AS_IT_ENDED
+    assert step(progress, 1).detail_code is StepDetail.SENT_AS_IT_ENDED
 
 
 # --- waiting stays current ------------------------------------------------------------------

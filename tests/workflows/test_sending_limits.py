@@ -15,6 +15,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from campaigns.codes import StepDetail
 from campaigns.contracts import CampaignProgress, ReplyReceived, StepProgress
 from campaigns.send_window import WEEKDAYS, SendSchedule, next_open
 from campaigns.sending_limits import Pacing, SendingLimits, SendingSettings
@@ -83,9 +84,9 @@ async def test_a_message_due_outside_the_send_window_waits_for_it_and_says_so(
 
     assert waiting.status is CampaignStatus.RUNNING
     assert waiting.waiting_cause is WaitCause.WINDOW_CLOSED
-    assert waiting.waiting_reason is not None
-    assert waiting.waiting_reason.startswith("Waiting for the send window — opens ")
-    assert waiting.waiting_reason.endswith(f"09:00 ({BRUSSELS})")
+    assert waiting.waiting_reason == WaitCause.WINDOW_CLOSED
+    assert waiting.waiting_time_zone == BRUSSELS
+    assert step(waiting, 1).detail_code is StepDetail.WAITING_FOR_SLOT
     assert step(waiting, 1).due_at == opens
     assert await sent_messages(simulator, MILAN) == []
 
@@ -121,9 +122,8 @@ async def test_a_window_that_never_opens_before_day_30_sends_nothing_and_says_wh
     assert progress.status is CampaignStatus.COMPLETED
     for node_id in (1, 3):
         assert step(progress, node_id).status is StepStatus.NOT_SENT
-    assert step(progress, 1).detail == (
-        "Not sent: the send window does not open before the campaign's 30-day limit"
-    )
+    assert step(progress, 1).detail_code is StepDetail.NO_SLOT
+    assert step(progress, 1).detail_cause is WaitCause.WINDOW_CLOSED
     assert await sent_messages(simulator, MILAN) == []
 
 
@@ -157,8 +157,8 @@ async def test_campaigns_started_together_are_paced_and_a_full_limit_waits_for_i
     causes = sorted(progress.waiting_cause or "" for progress in waiting)
     assert causes == [WaitCause.DAILY_LIMIT, WaitCause.PACING]
     limited = next(p for p in waiting if p.waiting_cause is WaitCause.DAILY_LIMIT)
-    assert limited.waiting_reason is not None
-    assert limited.waiting_reason.startswith("Email daily limit reached — next slot ")
+    assert limited.waiting_reason == WaitCause.DAILY_LIMIT
+    assert limited.waiting_time_zone is not None
 
     results = [await handle.result() for handle in handles]
 

@@ -54,7 +54,7 @@ async def test_refused_service_credentials_wait_visibly_and_resume_once_fixed(
         await revoked.aclose()
         assert progress.status is CampaignStatus.WAITING_FOR_CHANNEL
         assert progress.waiting_cause is WaitCause.PLATFORM_UNAUTHORIZED
-        assert "refused Campaign Executor's credentials" in (progress.waiting_reason or "")
+        assert progress.waiting_reason == WaitCause.PLATFORM_UNAUTHORIZED
         assert any("ALERT" in record.getMessage() for record in caplog.records)
         assert await sent_messages(simulator, MILAN) == []
 
