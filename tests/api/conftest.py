@@ -25,7 +25,7 @@ from api.services import AppServices
 from config import Settings
 from db.engine import SessionFactory, create_engine, create_session_factory
 from recruiting_platform import PlatformClient
-from tests.conftest import PLATFORM_TIMEOUT_SECONDS, SERVICE_TOKEN, WEBHOOK_SECRET
+from tests.conftest import PAYLOAD_KEYS, PLATFORM_TIMEOUT_SECONDS, SERVICE_TOKEN, WEBHOOK_SECRET
 from tests.support.api_server import serve
 from worker import build_worker
 
@@ -52,6 +52,8 @@ def make_settings(database_url: str, simulator: str, task_queue: str) -> Setting
         webhook_secret=WEBHOOK_SECRET,
         temporal_task_queue=task_queue,
         temporal_ui_url="http://127.0.0.1:8233",
+        payload_keys=PAYLOAD_KEYS,
+        payload_keys_file=None,
     )
 
 
