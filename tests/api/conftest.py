@@ -67,12 +67,16 @@ async def api_stack_on(
     *,
     api_temporal: Client | None = None,
     api_database_url: str | None = None,
+    port: int | None = None,
+    **setting_overrides: Any,
 ) -> AsyncIterator[ApiStack]:
     """The API app served over HTTP plus a worker on `task_queue`, wired to the simulator.
 
     `api_temporal` / `api_database_url` give the API (not the worker) another Temporal or
     database, e.g. an unreachable one for fault tests."""
-    settings = make_settings(database_url, simulator, task_queue)
+    settings = make_settings(database_url, simulator, task_queue).model_copy(
+        update=setting_overrides
+    )
     engine = create_engine(api_database_url or database_url)
     services = AppServices(
         settings=settings,
@@ -89,7 +93,7 @@ async def api_stack_on(
             build_worker(
                 temporal, task_queue=task_queue, platform=worker_platform, sessions=sessions
             ),
-            serve(create_app(settings, services)) as url,
+            serve(create_app(settings, services), port) as url,
         ):
             async with httpx.AsyncClient(base_url=simulator, timeout=30) as http:
                 config = {"webhookUrl": url, "webhookSecret": WEBHOOK_SECRET}
