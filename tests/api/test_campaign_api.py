@@ -4,17 +4,18 @@ both databases."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
 import json
 from typing import Any
 
 import httpx
+from google.protobuf import json_format
 from sqlalchemy import func, select
+from temporalio.api.common.v1 import Payload
 
 from db.models import Campaign
 from tests.api.conftest import ApiStack
-from tests.conftest import SERVICE_TOKEN
+from tests.conftest import DATA_CONVERTER, SERVICE_TOKEN
 from tests.support.campaigns import (
     ANDREAS,
     BRIEF_EXAMPLE,
@@ -104,7 +105,7 @@ async def test_brief_example_end_to_end_put_sends_at_once_and_reply_stops_it(
         view["workflowId"], run_id=view["runId"]
     ).fetch_history()
     recorded = history.to_json()
-    payloads = " ".join(_decoded_payloads(json.loads(recorded)))
+    payloads = " ".join(await _decoded_payloads(json.loads(recorded)))
     assert "Milan" in payloads  # the decoding works: the messages themselves are there
     for secret in ("tok-andreas", SERVICE_TOKEN, "Bearer"):
         assert secret not in recorded and secret not in payloads
@@ -375,18 +376,20 @@ async def test_health_and_readiness(api: ApiStack) -> None:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _decoded_payloads(node: Any) -> list[str]:
-    """Every payload's data in a history's JSON, base64-decoded."""
+async def _decoded_payloads(node: Any) -> list[str]:
+    """Every payload's data in a history's JSON, decrypted with the tests' keys."""
     found: list[str] = []
     if isinstance(node, dict):
-        data = node.get("data")
-        if isinstance(data, str) and "metadata" in node:
-            found.append(base64.b64decode(data).decode(errors="replace"))
+        if isinstance(node.get("data"), str) and "metadata" in node:
+            [payload] = await DATA_CONVERTER.payload_codec.decode(
+                [json_format.ParseDict(node, Payload())]
+            )
+            found.append(payload.data.decode(errors="replace"))
         for value in node.values():
-            found.extend(_decoded_payloads(value))
+            found.extend(await _decoded_payloads(value))
     elif isinstance(node, list):
         for value in node:
-            found.extend(_decoded_payloads(value))
+            found.extend(await _decoded_payloads(value))
     return found
 
 
