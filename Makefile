@@ -113,7 +113,7 @@ temporal: $(INSTALLED)
 	mkdir -p .data
 	$(BIN)/temporal server start-dev --db-filename .data/temporal.db --ip 127.0.0.1 \
 		--port $(TEMPORAL_PORT) --ui-port $(TEMPORAL_UI_PORT) --log-level warn \
-		--ui-disable-news-fetch $$($(BIN)/python -c 'from workflows.search_attributes import cli_flags; print(" ".join(cli_flags()))')
+		--ui-disable-news-fetch --ui-codec-endpoint http://127.0.0.1:$(API_PORT)/codec $$($(BIN)/python -c 'from workflows.search_attributes import cli_flags; print(" ".join(cli_flags()))')
 
 simulator: $(INSTALLED)
 	SIMULATOR_WEBHOOK_URL="$${SIMULATOR_WEBHOOK_URL-http://127.0.0.1:$(API_PORT)}" \

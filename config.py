@@ -11,12 +11,18 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from payload_codec import parse_keys, read_keys_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DATA_DIR = PROJECT_ROOT / ".data"
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
 DEV_SERVICE_TOKEN = "dev-service-token"
+# DEVELOPMENT ONLY: a published key encrypts nothing; production refuses to start with it.
+DEV_PAYLOAD_KEY_ID = "dev-only"
+DEV_PAYLOAD_KEYS = f"{DEV_PAYLOAD_KEY_ID}:ZGV2LW9ubHkgcGF5bG9hZCBrZXk6IG5vIHNlY3JldCE="
+DEFAULT_CODEC_CORS_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -71,10 +77,32 @@ class Settings(BaseSettings):
     # Signs the dashboard's session cookie; only its HMAC matters.
     session_secret: str = "dev-session-secret"
 
+    # Keys of the Temporal payload codec (payload_codec.py): `id:base64key,…`, the first one
+    # encrypts, the others only decrypt (rotation). PAYLOAD_KEYS_FILE (a mounted secret, same
+    # format, one per line allowed) replaces PAYLOAD_KEYS when set.
+    payload_keys: str = Field(default=DEV_PAYLOAD_KEYS, repr=False)
+    payload_keys_file: Path | None = None
+    # Browser origins (the Temporal Web UI) allowed to call the codec endpoint `/codec`.
+    codec_cors_origins: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CODEC_CORS_ORIGINS
+
     @property
     def reply_check_interval_seconds_scaled(self) -> float:
         """The watcher's interval in the demo's time scale (at least a second)."""
         return max(1.0, self.reply_check_interval_seconds / self.campaign_time_scale)
+
+    @property
+    def payload_key_ring(self) -> dict[str, bytes]:
+        """The codec's keys, first the one that encrypts (validated at start)."""
+        if self.payload_keys_file is not None:
+            return read_keys_file(self.payload_keys_file)
+        return parse_keys(self.payload_keys)
+
+    @field_validator("codec_cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -103,6 +131,18 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _payload_keys_readable(self) -> Settings:
+        path = self.payload_keys_file
+        if path is not None and not path.is_file():
+            raise ValueError(f"PAYLOAD_KEYS_FILE: {path} is not a readable file")
+        try:
+            self.payload_key_ring  # noqa: B018 - parsed here so a wrong key stops the start
+        except ValueError as error:
+            source = "PAYLOAD_KEYS_FILE" if path is not None else "PAYLOAD_KEYS"
+            raise ValueError(f"{source}: {error}") from None
+        return self
+
+    @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> Settings:
         if self.environment == "production":
             for name, dev_value in (
@@ -112,6 +152,8 @@ class Settings(BaseSettings):
             ):
                 if getattr(self, name) == dev_value:
                     raise ValueError(f"{name.upper()} must be set in production")
+            if DEV_PAYLOAD_KEY_ID in self.payload_key_ring:
+                raise ValueError("PAYLOAD_KEYS must not hold the development key in production")
         return self
 
 

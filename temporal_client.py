@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -9,18 +12,35 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.envconfig import ClientConfigProfile, ClientConfigTLS, ClientConnectConfig
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from config import Settings
+from payload_codec import EncryptionCodec
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 
 async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
     """`lazy` connects on first use, so the API starts (and reports not ready) without Temporal."""
     return await Client.connect(
-        **connect_config(settings), data_converter=pydantic_data_converter, lazy=lazy
+        **connect_config(settings), data_converter=data_converter(settings), lazy=lazy
     )
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic payloads (the campaign definition is a pydantic model), encrypted with the
+    settings' keys. Every client, worker and replayer uses this one: a part with another
+    converter cannot read what the others wrote."""
+    return dataclasses.replace(
+        pydantic_data_converter, payload_codec=EncryptionCodec(settings.payload_key_ring)
+    )
+
+
+def plain_payload(text: str) -> Payload:
+    """A payload the codec leaves alone, for what must stay readable without it (the workflow's
+    summary): give it where the SDK takes a ready `Payload`. Never for personal data."""
+    return pydantic_data_converter.payload_converter.to_payload(text)
 
 
 def connect_config(settings: Settings) -> ClientConnectConfig:

@@ -15,7 +15,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api import dashboard
 from api.errors import install_error_handlers
-from api.routes import campaigns, health, metrics, sending_settings, webhooks
+from api.routes import campaigns, codec, health, metrics, sending_settings, webhooks
 from api.services import AppServices, user_cache
 from config import Settings, get_settings
 from db.engine import create_engine, create_session_factory
@@ -64,11 +64,13 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     )
     # The role overview of a large role is hundreds of kB of HTML or JSON; it compresses ~10x.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(codec.CodecCors)  # the Temporal Web UI's calls to /codec only
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(campaigns.router)
     app.include_router(sending_settings.router)
     app.include_router(webhooks.router)
+    app.include_router(codec.router)
     app.include_router(dashboard.router)
     return app

@@ -37,6 +37,7 @@ from campaigns.contracts import CampaignInput, workflow_id_for
 from campaigns.definition import CampaignDefinition
 from campaigns.status import CampaignStatus
 from db import campaign_queries, campaign_store
+from temporal_client import plain_payload
 from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_attributes_for
 
 logger = logging.getLogger(__name__)
@@ -124,7 +125,9 @@ class CampaignService:
                         "definitionHash": fingerprint,
                     }
                 },
-                static_summary=(
+                # Plain (not encrypted), so the Web UI's list reads it without the codec; it
+                # holds ids and a count only, never personal data.
+                static_summary=plain_payload(  # type: ignore[arg-type]  # the SDK takes a Payload
                     f"Campaign {campaign.campaign_id}: role {campaign.role_id}, "
                     f"candidate {campaign.candidate_id}, "
                     f"{len(campaign.definition.messages)} messages"

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -38,7 +37,13 @@ from config import Settings
 from db.engine import create_engine, create_session_factory
 from devstack.commands import venv_binary
 from recruiting_platform import PlatformClient
-from tests.conftest import SERVICE_TOKEN, WEBHOOK_SECRET, fresh_database
+from tests.conftest import (
+    DATA_CONVERTER,
+    PAYLOAD_KEYS,
+    SERVICE_TOKEN,
+    WEBHOOK_SECRET,
+    fresh_database,
+)
 from tests.support.api_server import serve
 from tests.support.campaigns import BRIEF_EXAMPLE
 from tests.support.simulator_process import start_simulator
@@ -189,7 +194,7 @@ async def run(folder: Path) -> Outcome:
     outcome = Outcome()
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=venv_binary("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         search_attributes=SEARCH_ATTRIBUTES,
         ui=False,
         dev_server_log_level="error",
@@ -215,6 +220,7 @@ async def run(folder: Path) -> Outcome:
                         "DATABASE_URL": database_url,
                         "PLATFORM_BASE_URL": sim.url,
                         "PLATFORM_SERVICE_TOKEN": SERVICE_TOKEN,
+                        "PAYLOAD_KEYS": PAYLOAD_KEYS,
                     },
                     folder / "worker.log",
                 )

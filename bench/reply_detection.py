@@ -21,14 +21,13 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from campaigns.contracts import CampaignProgress
 from db.engine import create_engine, create_session_factory
 from devstack.commands import venv_binary
 from recruiting_platform import PlatformClient
-from tests.conftest import SERVICE_TOKEN, WEBHOOK_SECRET, fresh_database
+from tests.conftest import DATA_CONVERTER, SERVICE_TOKEN, WEBHOOK_SECRET, fresh_database
 from tests.support.campaigns import BRIEF_EXAMPLE, campaign_input, sim_post, start_campaign
 from tests.support.simulator_process import start_simulator
 from worker import build_worker, ensure_reply_watcher
@@ -45,7 +44,7 @@ EMAIL_CHANNEL = 100
 async def run(campaigns: int, interval: float, batch_size: int) -> dict[str, float]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=venv_binary("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         search_attributes=SEARCH_ATTRIBUTES,
         ui=False,
         dev_server_log_level="error",

@@ -23,7 +23,6 @@ from pathlib import Path
 import httpx
 from sqlalchemy import insert
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.app import create_app
 from api.services import AppServices
@@ -32,7 +31,7 @@ from config import Settings
 from db.engine import create_engine, create_session_factory
 from db.models import Campaign, CampaignStep
 from recruiting_platform import PlatformClient
-from tests.conftest import SERVICE_TOKEN, fresh_database
+from tests.conftest import DATA_CONVERTER, SERVICE_TOKEN, fresh_database
 from tests.support.api_server import serve
 from tests.support.campaigns import BRIEF_EXAMPLE
 from tests.support.simulator_process import free_port, start_simulator
@@ -139,7 +138,7 @@ async def bench_database(kind: str, folder: Path, simulator: str) -> list[str]:
         )
         engine = create_engine(database_url)
         temporal = await Client.connect(
-            f"127.0.0.1:{free_port()}", lazy=True, data_converter=pydantic_data_converter
+            f"127.0.0.1:{free_port()}", lazy=True, data_converter=DATA_CONVERTER
         )
         services = AppServices(
             settings=settings,

@@ -12,6 +12,8 @@ from devstack.options import LaunchOptions
 from devstack.ports import HOST
 from workflows.search_attributes import cli_flags
 
+# The API's codec endpoint (api/routes/codec.py), which the Web UI decodes payloads with.
+CODEC_PATH = "/codec"
 # Requests still open at Ctrl-C (a browser's keep-alive, a slow call) must not stall the stop.
 GRACEFUL_SHUTDOWN_SECONDS = "3"
 
@@ -56,6 +58,9 @@ def temporal_spec(options: LaunchOptions, environ: Mapping[str, str], binary: st
         "warn",
         # The UI would otherwise fetch a newsfeed from the internet on every page.
         "--ui-disable-news-fetch",
+        # Payloads are encrypted (payload_codec.py): the UI decodes them through our API.
+        "--ui-codec-endpoint",
+        url(options.ports.api) + CODEC_PATH,
         *cli_flags(),
     ]
     namespace = options.settings.temporal_namespace
@@ -103,6 +108,8 @@ def service_env(options: LaunchOptions, environ: Mapping[str, str]) -> dict[str,
         "PLATFORM_BASE_URL": url(ports.simulator),
         "DATABASE_URL": options.database_url,
         "API_PORT": str(ports.api),
+        # The Web UI, under either name of this host, may call the codec endpoint.
+        "CODEC_CORS_ORIGINS": f"{url(ports.temporal_ui)},http://localhost:{ports.temporal_ui}",
     }
     if options.demo_time_scale is not None:
         env["CAMPAIGN_TIME_SCALE"] = options.demo_time_scale

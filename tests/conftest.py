@@ -41,19 +41,25 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from config import DEV_PAYLOAD_KEYS, Settings
 from db.engine import SessionFactory, create_engine, create_session_factory
 from db.migrate import upgrade_engine
 from devstack.commands import venv_binary
 from recruiting_platform import PlatformClient
-from temporal_client import register_search_attributes
+from temporal_client import data_converter, register_search_attributes
 from tests.support.simulator_process import SimulatorProcess, start_simulator
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 SERVICE_TOKEN = "test-service-token"
 WEBHOOK_SECRET = "test-webhook-secret"
+# The tests' codec keys: a test key encrypts; the development key (which `make histories`
+# records with) still decrypts. Every client, worker and replayer of the suite uses them.
+PAYLOAD_KEYS = f"test-1:dGVzdCBwYXlsb2FkIGtleTogbm90IGEgc2VjcmV0ISE=,{DEV_PAYLOAD_KEYS}"
+DATA_CONVERTER = data_converter(
+    Settings(_env_file=None, environment="test", payload_keys=PAYLOAD_KEYS, payload_keys_file=None)
+)
 # Generous, for a busy machine (a passing run never waits for them): platform calls of the
 # tests' clients, and the start of a Temporal server.
 PLATFORM_TIMEOUT_SECONDS = 30.0
@@ -66,7 +72,7 @@ SERVER_STARTUP_TIMEOUT = timedelta(minutes=2)
 async def _start_time_skipping() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=venv_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
     )
     await register_search_attributes(env.client, env.client.namespace)
@@ -94,7 +100,7 @@ async def dev_temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     """A real Temporal dev server of this test's own (in memory; it starts in well under 1 s)."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=venv_binary("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         search_attributes=SEARCH_ATTRIBUTES,
         ui=False,
         dev_server_log_level="error",

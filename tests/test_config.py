@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from config import Settings
+from config import DEV_PAYLOAD_KEYS, Settings
+from payload_codec import new_key
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,6 +29,8 @@ def _start_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ("API_PORT", "99999", "less than or equal to 65535"),
         ("CAMPAIGN_TIME_SCALE", "0.5", "greater than or equal to 1"),
         ("PLATFORM_TIMEOUT_SECONDS", "soon", "valid number"),
+        ("PAYLOAD_KEYS", "k1:dG9vIHNob3J0", "AES-256 needs 32"),
+        ("PAYLOAD_KEYS_FILE", "/nonexistent/keys", "is not a readable file"),
     ],
 )
 def test_a_wrong_value_fails_at_start_naming_the_variable(
@@ -74,3 +77,32 @@ def test_a_half_configured_mtls_pair_fails_at_start(tmp_path: Path) -> None:
     result = _start_with({"PATH": "/usr/bin", "TEMPORAL_TLS_CLIENT_CERT_PATH": str(cert)})
     assert result.returncode != 0
     assert "TEMPORAL_TLS_CLIENT_KEY_PATH go together" in result.stderr
+
+
+def test_production_refuses_the_development_payload_key() -> None:
+    secrets = {"WEBHOOK_SECRET": "w", "PLATFORM_SERVICE_TOKEN": "p", "SESSION_SECRET": "s"}
+    result = _start_with({"PATH": "/usr/bin", "ENVIRONMENT": "production", **secrets})
+    assert result.returncode != 0
+    assert "PAYLOAD_KEYS must not hold the development key in production" in result.stderr
+    # Not even as an old key kept for decryption.
+    fresh = f"prod-1:{new_key()},{DEV_PAYLOAD_KEYS}"
+    result = _start_with(
+        {"PATH": "/usr/bin", "ENVIRONMENT": "production", **secrets, "PAYLOAD_KEYS": fresh}
+    )
+    assert "PAYLOAD_KEYS must not hold the development key" in result.stderr
+    result = _start_with(
+        {
+            "PATH": "/usr/bin",
+            "ENVIRONMENT": "production",
+            **secrets,
+            "PAYLOAD_KEYS": f"prod-1:{new_key()}",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_keys_file_replaces_payload_keys(tmp_path: Path) -> None:
+    keys = tmp_path / "payload-keys"
+    keys.write_text(f"# newest first\nprod-2:{new_key()}\nprod-1:{new_key()}\n")
+    settings = Settings(_env_file=None, payload_keys_file=keys)
+    assert list(settings.payload_key_ring) == ["prod-2", "prod-1"]

@@ -24,16 +24,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from campaigns.contracts import CampaignProgress, ChannelRestored, ReplyReceived
 from campaigns.definition import ChannelType
 from campaigns.status import ReplySource
+from config import DEV_PAYLOAD_KEYS, Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade_engine
 from recruiting_platform import PlatformClient
-from temporal_client import register_search_attributes
+from temporal_client import data_converter, register_search_attributes
 from tests.conftest import SERVICE_TOKEN, WEBHOOK_SECRET, venv_binary
 from tests.support.campaigns import (
     ANDREAS,
@@ -284,7 +284,10 @@ async def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=venv_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        # Encrypted with the published development key, which the replay tests keep.
+        data_converter=data_converter(
+            Settings(_env_file=None, payload_keys=DEV_PAYLOAD_KEYS, payload_keys_file=None)
+        ),
     )
     await register_search_attributes(env.client, env.client.namespace)
     try:

@@ -35,13 +35,18 @@ from typing import Any
 
 import httpx
 from playwright.async_api import Browser, Page, async_playwright
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from db.engine import create_engine, create_session_factory
 from temporal_client import register_search_attributes
 from tests.api.conftest import ApiStack, api_stack_on
-from tests.conftest import SERVICE_TOKEN, WEBHOOK_SECRET, fresh_database, venv_binary
+from tests.conftest import (
+    DATA_CONVERTER,
+    SERVICE_TOKEN,
+    WEBHOOK_SECRET,
+    fresh_database,
+    venv_binary,
+)
 from tests.support.campaigns import ANDREAS, DAY, eventually, sim_post
 from tests.support.simulator_process import start_simulator
 
@@ -241,7 +246,7 @@ async def capture(browser: Browser, url: str, out: Path) -> None:
 async def render(out: Path) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=venv_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
     )
     try:
         await register_search_attributes(env.client, env.client.namespace)

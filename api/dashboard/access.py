@@ -27,7 +27,8 @@ from recruiting_platform import User
 
 HOME = "/dashboard"
 SIGN_IN = "/dashboard/login"
-COOKIE_PATH = "/dashboard"
+# The whole site: the codec endpoint (/codec, for the Temporal Web UI) reads the session too.
+COOKIE_PATH = "/"
 # Set by dashboard.js on its polls: answer 401 instead of redirecting to the sign-in page.
 LIVE_HEADER = "X-Dashboard-Live"
 

@@ -25,7 +25,7 @@ from api.services import AppServices
 from config import Settings
 from db.engine import SessionFactory, create_engine, create_session_factory
 from recruiting_platform import PlatformClient
-from tests.conftest import PLATFORM_TIMEOUT_SECONDS, SERVICE_TOKEN, WEBHOOK_SECRET
+from tests.conftest import PAYLOAD_KEYS, PLATFORM_TIMEOUT_SECONDS, SERVICE_TOKEN, WEBHOOK_SECRET
 from tests.support.api_server import serve
 from worker import build_worker
 
@@ -52,6 +52,8 @@ def make_settings(database_url: str, simulator: str, task_queue: str) -> Setting
         webhook_secret=WEBHOOK_SECRET,
         temporal_task_queue=task_queue,
         temporal_ui_url="http://127.0.0.1:8233",
+        payload_keys=PAYLOAD_KEYS,
+        payload_keys_file=None,
     )
 
 
@@ -65,15 +67,16 @@ async def api_stack_on(
     *,
     api_temporal: Client | None = None,
     api_database_url: str | None = None,
-    settings_overrides: dict[str, Any] | None = None,
+    port: int | None = None,
+    **setting_overrides: Any,
 ) -> AsyncIterator[ApiStack]:
     """The API app served over HTTP plus a worker on `task_queue`, wired to the simulator.
 
     `api_temporal` / `api_database_url` give the API (not the worker) another Temporal or
-    database, e.g. an unreachable one for fault tests; `settings_overrides` changes settings."""
-    settings = make_settings(database_url, simulator, task_queue)
-    if settings_overrides:
-        settings = settings.model_copy(update=settings_overrides)
+    database, e.g. an unreachable one for fault tests."""
+    settings = make_settings(database_url, simulator, task_queue).model_copy(
+        update=setting_overrides
+    )
     engine = create_engine(api_database_url or database_url)
     services = AppServices(
         settings=settings,
@@ -90,7 +93,7 @@ async def api_stack_on(
             build_worker(
                 temporal, task_queue=task_queue, platform=worker_platform, sessions=sessions
             ),
-            serve(create_app(settings, services)) as url,
+            serve(create_app(settings, services), port) as url,
         ):
             async with httpx.AsyncClient(base_url=simulator, timeout=30) as http:
                 config = {"webhookUrl": url, "webhookSecret": WEBHOOK_SECRET}

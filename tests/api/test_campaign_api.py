@@ -4,20 +4,21 @@ both databases."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
 import json
 from typing import Any
 
 import httpx
+from google.protobuf import json_format
 from sqlalchemy import func, select
+from temporalio.api.common.v1 import Payload
 from temporalio.testing import WorkflowEnvironment
 
 from campaigns.contracts import workflow_id_for
 from db.engine import SessionFactory
 from db.models import Campaign
 from tests.api.conftest import ApiStack, api_stack_on
-from tests.conftest import SERVICE_TOKEN
+from tests.conftest import DATA_CONVERTER, SERVICE_TOKEN
 from tests.support.campaigns import (
     ANDREAS,
     BRIEF_EXAMPLE,
@@ -108,7 +109,7 @@ async def test_brief_example_end_to_end_put_sends_at_once_and_reply_stops_it(
         view["workflowId"], run_id=view["runId"]
     ).fetch_history()
     recorded = history.to_json()
-    payloads = " ".join(_decoded_payloads(json.loads(recorded)))
+    payloads = " ".join(await _decoded_payloads(json.loads(recorded)))
     assert "Milan" in payloads  # the decoding works: the messages themselves are there
     for secret in ("tok-andreas", SERVICE_TOKEN, "Bearer"):
         assert secret not in recorded and secret not in payloads
@@ -260,11 +261,10 @@ async def test_a_cancel_that_outlasts_the_wait_answers_202_and_the_campaign_stil
     # The platform takes 3 s to accept a post, and a cancel waits for a post under way to
     # finish (so the campaign knows whether it was sent): longer than CANCEL_WAIT_SECONDS.
     await sim_post(simulator, "/_sim/faults", {"latencyMs": 3000}, "PUT")
-    overrides = {"cancel_wait_seconds": 0.5}
     async with (
         api_stack_on(
             dev_temporal_env.client, database_url, simulator, task_queue, sessions,
-            settings_overrides=overrides,
+            cancel_wait_seconds=0.5,
         ) as api,
         api.client() as http,
     ):  # fmt: skip
@@ -413,18 +413,20 @@ async def test_health_and_readiness(api: ApiStack) -> None:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _decoded_payloads(node: Any) -> list[str]:
-    """Every payload's data in a history's JSON, base64-decoded."""
+async def _decoded_payloads(node: Any) -> list[str]:
+    """Every payload's data in a history's JSON, decrypted with the tests' keys."""
     found: list[str] = []
     if isinstance(node, dict):
-        data = node.get("data")
-        if isinstance(data, str) and "metadata" in node:
-            found.append(base64.b64decode(data).decode(errors="replace"))
+        if isinstance(node.get("data"), str) and "metadata" in node:
+            [payload] = await DATA_CONVERTER.payload_codec.decode(
+                [json_format.ParseDict(node, Payload())]
+            )
+            found.append(payload.data.decode(errors="replace"))
         for value in node.values():
-            found.extend(_decoded_payloads(value))
+            found.extend(await _decoded_payloads(value))
     elif isinstance(node, list):
         for value in node:
-            found.extend(_decoded_payloads(value))
+            found.extend(await _decoded_payloads(value))
     return found
 
 

@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.campaign_service import CampaignService
 from db.engine import SessionFactory
 from db.models import Campaign
 from tests.api.conftest import ApiStack, api_stack_on
+from tests.conftest import DATA_CONVERTER
 from tests.support.campaigns import BRIEF_EXAMPLE, MILAN, ROLE_SWE, campaign_input, eventually
 from tests.support.simulator_process import free_port
 
@@ -57,7 +57,7 @@ async def test_crash_after_the_workflow_started_leaves_a_row_written_by_the_work
 @pytest.fixture
 async def temporal_down() -> AsyncIterator[Client]:
     client = await Client.connect(
-        f"127.0.0.1:{free_port()}", data_converter=pydantic_data_converter, lazy=True
+        f"127.0.0.1:{free_port()}", data_converter=DATA_CONVERTER, lazy=True
     )
     yield client
 

@@ -54,7 +54,7 @@ async def test_sign_in_keeps_the_token_in_an_http_only_lax_cookie(stack: ApiStac
     assert (accepted.status_code, accepted.headers["location"]) == (303, "/dashboard")
     cookie = accepted.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE_NAME}=v1.")
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/dashboard" in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/;" in cookie
     assert roles.status_code == 200 and "Your roles" in roles.text
     assert roles.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in roles.headers["content-security-policy"]

@@ -136,6 +136,7 @@ def test_every_process_is_pointed_at_this_stacks_ports(tmp_path: Path) -> None:
         ("--ui-port", "9234"),
         ("--ip", "127.0.0.1"),
         ("--db-filename", str(tmp_path / "temporal.db")),
+        ("--ui-codec-endpoint", "http://127.0.0.1:9000/codec"),
     ]:
         assert temporal[temporal.index(flag) + 1] == value
     assert "--search-attribute=CampaignId=Keyword" in temporal
@@ -152,6 +153,7 @@ def test_every_process_is_pointed_at_this_stacks_ports(tmp_path: Path) -> None:
         assert spec.env["PLATFORM_BASE_URL"] == "http://127.0.0.1:9100"
         assert spec.env["TEMPORAL_UI_URL"] == "http://127.0.0.1:9234"
         assert spec.env["DATABASE_URL"] == options.database_url
+        assert spec.env["CODEC_CORS_ORIGINS"] == "http://127.0.0.1:9234,http://localhost:9234"
     api = api_spec(options, {}).command
     assert "api.app:create_app" in api and "--factory" in api
     assert api[api.index("--port") + 1] == "9000"

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from config import Settings
+from payload_codec import new_key
 from tests.docs.markdown_docs import DOCS, REPO, read, sections
 from workflows.search_attributes import ALL, cli_flags
 
@@ -33,8 +34,9 @@ REQUIRED_SETTINGS = {
     "PLATFORM_SERVICE_TOKEN",
     "WEBHOOK_SECRET",
     "SESSION_SECRET",
+    "PAYLOAD_KEYS",
 }
-SECRETS = {"PLATFORM_SERVICE_TOKEN", "WEBHOOK_SECRET", "SESSION_SECRET"}
+SECRETS = {"PLATFORM_SERVICE_TOKEN", "WEBHOOK_SECRET", "SESSION_SECRET", "PAYLOAD_KEYS"}
 # Custom search attributes a PostgreSQL visibility store has room for, per type.
 SQL_VISIBILITY_SLOTS = {"Keyword": 10, "Int": 3}
 _VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
@@ -74,6 +76,8 @@ def interpolate(value: str) -> str:
         if match["op"] in (":-", "-"):
             return match["arg"]
         name = match["name"]
+        if name == "PAYLOAD_KEYS":
+            return f"stand-in:{new_key()}"
         return "https://platform.example.com" if name.endswith("_URL") else f"stand-in-{name}"
 
     return _VARIABLE.sub(substitute, value)

@@ -20,7 +20,13 @@ from campaigns.contracts import workflow_id_for
 from db.engine import create_engine, create_session_factory
 from recruiting_platform import PlatformClient
 from tests.api.conftest import make_settings
-from tests.conftest import PLATFORM_TIMEOUT_SECONDS, SERVICE_TOKEN, WEBHOOK_SECRET, fresh_database
+from tests.conftest import (
+    PAYLOAD_KEYS,
+    PLATFORM_TIMEOUT_SECONDS,
+    SERVICE_TOKEN,
+    WEBHOOK_SECRET,
+    fresh_database,
+)
 from tests.support.api_server import serve
 from tests.support.campaigns import (
     ANDREAS,
@@ -75,6 +81,7 @@ async def stack(
                 "PLATFORM_BASE_URL": simulator,
                 "PLATFORM_SERVICE_TOKEN": SERVICE_TOKEN,
                 "WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "PAYLOAD_KEYS": PAYLOAD_KEYS,
             },
             tmp_path / "worker.log",
         )
@@ -163,13 +170,14 @@ async def _timer_state(temporal: Client, candidate_id: int, summary: str) -> str
     history on the server (readable with no worker): None, "started", then "fired"."""
     handle = temporal.get_workflow_handle(workflow_id_for(candidate_id))
     events = (await handle.fetch_history()).events
-    converter = temporal.data_converter.payload_converter
     timers = {
         event.event_id
         for event in events
         if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED
         and event.user_metadata.HasField("summary")
-        and converter.from_payload(event.user_metadata.summary, str) == summary
+        # Summaries are encrypted like every payload the worker writes.
+        and (await temporal.data_converter.decode([event.user_metadata.summary], [str]))[0]
+        == summary
     }
     if any(
         event.event_type == EventType.EVENT_TYPE_TIMER_FIRED

@@ -518,9 +518,8 @@ async def test_operator_sees_summaries_and_search_attributes(
 
     history = await handle.fetch_history()
     summaries = [
-        temporal_env.client.data_converter.payload_converter.from_payload(
-            event.user_metadata.summary, str
-        )
+        # Encrypted like every payload but the API's workflow summary; the Web UI decodes them.
+        (await temporal_env.client.data_converter.decode([event.user_metadata.summary], [str]))[0]
         for event in history.events
         if event.HasField("user_metadata") and event.user_metadata.HasField("summary")
     ]

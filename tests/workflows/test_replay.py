@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.conftest import DATA_CONVERTER
 from workflows.campaign import CampaignWorkflow
 from workflows.reply_watcher import ReplyWatcherWorkflow
 
@@ -51,7 +51,7 @@ def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
 async def test_recorded_history_replays_deterministically(path: Path) -> None:
     history = WorkflowHistory.from_json("replay", path.read_text())
     replayer = Replayer(
-        workflows=[CampaignWorkflow, ReplyWatcherWorkflow], data_converter=pydantic_data_converter
+        workflows=[CampaignWorkflow, ReplyWatcherWorkflow], data_converter=DATA_CONVERTER
     )
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
