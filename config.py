@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     # Signs the dashboard's session cookie; only its HMAC matters.
     session_secret: str = "dev-session-secret"
 
+    # Log lines: `json`, `text`, or `auto` (JSON unless stderr is a terminal); see
+    # docs/operations.md for the fields.
+    log_format: str = Field(default="auto", pattern="^(auto|json|text)$")
+    # The worker's metrics for Prometheus, each off unless its port is set: ours (messages,
+    # send latency, campaigns waiting, reply-to-halt) and the Temporal SDK's, on two ports
+    # because the SDK serves its own from its Rust core. Both listen on `worker_metrics_host`.
+    worker_metrics_port: Port | None = None
+    temporal_metrics_port: Port | None = None
+    worker_metrics_host: str = "127.0.0.1"
+
     @property
     def reply_check_interval_seconds_scaled(self) -> float:
         """The watcher's interval in the demo's time scale (at least a second)."""
