@@ -22,7 +22,6 @@ from activities.reply_checks import ReplyCheckActivities
 from activities.sending import SendingActivities
 from campaigns.contracts import ReplyWatchInput
 from config import Settings, get_settings
-from db import campaign_queries
 from db.engine import SessionFactory, create_engine, create_session_factory
 from observability.logs import configure_logging
 from observability.worker_metrics import WorkerMetrics, serve_worker_metrics, temporal_runtime
@@ -108,12 +107,7 @@ def serve_metrics(
     metrics = WorkerMetrics()
     if settings.worker_metrics_port is None:
         return metrics, []
-
-    async def waiting() -> dict[str, int]:
-        async with sessions() as session:
-            return await campaign_queries.waiting_counts(session)
-
-    metrics.watch_waiting(waiting, asyncio.get_running_loop())
+    metrics.watch_waiting(sessions, asyncio.get_running_loop())
     stop = serve_worker_metrics(metrics, settings.worker_metrics_host, settings.worker_metrics_port)
     return metrics, [stop]
 

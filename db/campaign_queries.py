@@ -163,7 +163,7 @@ async def roles_and_candidates_of(
 async def status_counts(session: AsyncSession) -> dict[str, int]:
     """For the metrics: how many campaigns are in each status."""
     rows = await session.execute(select(Campaign.status, func.count()).group_by(Campaign.status))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def waiting_counts(session: AsyncSession) -> dict[str, int]:
@@ -176,4 +176,4 @@ async def waiting_counts(session: AsyncSession) -> dict[str, int]:
         )
         .group_by(Campaign.waiting_cause)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())

@@ -33,6 +33,8 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from campaigns.contracts import SendOutcomeKind
 from campaigns.definition import MessageChannel
 from campaigns.status import ReplySource, WaitCause
+from db import campaign_queries
+from db.engine import SessionFactory
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +104,14 @@ class WorkerMetrics:
     def observe_reply_to_halt(self, source: ReplySource, seconds: float) -> None:
         self.reply_to_halt.labels(source.name.lower()).observe(max(0.0, seconds))
 
-    def watch_waiting(self, counts: WaitingCounts, loop: asyncio.AbstractEventLoop) -> None:
-        """Report `campaign_executor_campaigns_waiting` from `counts()`, run on `loop` at each
-        scrape (the scrape is answered on another thread)."""
+    def watch_waiting(self, sessions: SessionFactory, loop: asyncio.AbstractEventLoop) -> None:
+        """Report `campaign_executor_campaigns_waiting` from the read model, queried on `loop`
+        (the worker's) at each scrape, which is answered on another thread."""
+
+        async def counts() -> dict[str, int]:
+            async with sessions() as session:
+                return await campaign_queries.waiting_counts(session)
+
         self.registry.register(_WaitingCampaigns(counts, loop))
 
 
