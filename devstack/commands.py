@@ -64,7 +64,9 @@ def temporal_spec(options: LaunchOptions, environ: Mapping[str, str], binary: st
     return ChildSpec("temporal", command, dict(environ), quiet_when_stopping=True)
 
 
-def _uvicorn(app: str, port: int, *, factory: bool = False) -> list[str]:
+def _uvicorn(
+    app: str, port: int, *, factory: bool = False, log_config: str | None = None
+) -> list[str]:
     """`factory`: `app` names a function that builds the app (`uvicorn --factory`)."""
     return [
         sys.executable,
@@ -72,6 +74,7 @@ def _uvicorn(app: str, port: int, *, factory: bool = False) -> list[str]:
         "uvicorn",
         app,
         *(["--factory"] if factory else []),
+        *(["--log-config", log_config] if log_config else []),
         "--host",
         HOST,
         "--port",
@@ -103,6 +106,9 @@ def service_env(options: LaunchOptions, environ: Mapping[str, str]) -> dict[str,
         "PLATFORM_BASE_URL": url(ports.simulator),
         "DATABASE_URL": options.database_url,
         "API_PORT": str(ports.api),
+        # Read on the terminal behind the launcher's prefixes (LOG_FORMAT set in the
+        # environment wins).
+        "LOG_FORMAT": environ.get("LOG_FORMAT", "text"),
     }
     if options.demo_time_scale is not None:
         env["CAMPAIGN_TIME_SCALE"] = options.demo_time_scale
@@ -116,6 +122,11 @@ def worker_spec(options: LaunchOptions, environ: Mapping[str, str]) -> ChildSpec
 def api_spec(options: LaunchOptions, environ: Mapping[str, str]) -> ChildSpec:
     return ChildSpec(
         "api",
-        _uvicorn("api.app:create_app", options.ports.api, factory=True),
+        _uvicorn(
+            "api.app:create_app",
+            options.ports.api,
+            factory=True,
+            log_config="observability/logging.json",
+        ),
         service_env(options, environ),
     )
