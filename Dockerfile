@@ -19,4 +19,5 @@ RUN pip install . --no-deps \
 
 USER campaign
 EXPOSE 8000
-CMD ["uvicorn", "api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
+     "--log-config", "observability/logging.json"]

@@ -124,7 +124,8 @@ worker: $(INSTALLED) migrate
 	$(BIN)/python worker.py
 
 api: $(INSTALLED)
-	$(BIN)/python -m uvicorn api.app:create_app --factory --host 127.0.0.1 --port $(API_PORT)
+	$(BIN)/python -m uvicorn api.app:create_app --factory --host 127.0.0.1 --port $(API_PORT) \
+		--log-config observability/logging.json
 
 clean:
 	@if [ -f .data/devstack.pid ] && kill -0 "$$(cat .data/devstack.pid)" 2>/dev/null; then \

@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     payload_keys_file: Path | None = None
     # Browser origins (the Temporal Web UI) allowed to call the codec endpoint `/codec`.
     codec_cors_origins: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CODEC_CORS_ORIGINS
+    # Log lines: `json`, `text`, or `auto` (JSON unless stderr is a terminal); see
+    # docs/operations.md for the fields.
+    log_format: str = Field(default="auto", pattern="^(auto|json|text)$")
+    # The worker's metrics for Prometheus, each off unless its port is set: ours (messages,
+    # send latency, campaigns waiting, reply-to-halt) and the Temporal SDK's, on two ports
+    # because the SDK serves its own from its Rust core. Both listen on `worker_metrics_host`.
+    worker_metrics_port: Port | None = None
+    temporal_metrics_port: Port | None = None
+    worker_metrics_host: str = "127.0.0.1"
 
     @property
     def reply_check_interval_seconds_scaled(self) -> float:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from activities.recording import RecordingActivities
@@ -21,6 +23,8 @@ from activities.sending import SendingActivities
 from campaigns.contracts import ReplyWatchInput
 from config import Settings, get_settings
 from db.engine import SessionFactory, create_engine, create_session_factory
+from observability.logs import configure_logging
+from observability.worker_metrics import WorkerMetrics, serve_worker_metrics, temporal_runtime
 from recruiting_platform import PlatformClient
 from temporal_client import connect_temporal
 from workflows.campaign import CampaignWorkflow
@@ -36,9 +40,11 @@ def build_worker(
     platform: PlatformClient,
     sessions: SessionFactory,
     max_concurrent_activities: int = 200,
+    metrics: WorkerMetrics | None = None,
 ) -> Worker:
-    sending = SendingActivities(platform, sessions)
-    recording = RecordingActivities(sessions)
+    metrics = metrics or WorkerMetrics()
+    sending = SendingActivities(platform, sessions, metrics)
+    recording = RecordingActivities(sessions, metrics)
     reply_checks = ReplyCheckActivities(platform, sessions, client)
     return Worker(
         client,
@@ -87,17 +93,39 @@ def build_platform_client(settings: Settings) -> PlatformClient:
     )
 
 
+def serve_metrics(
+    settings: Settings, sessions: SessionFactory
+) -> tuple[WorkerMetrics, list[Callable[[], None]]]:
+    """The worker's metrics, and the Temporal SDK's, on the ports the settings give (each off
+    without one); returns our metrics and the functions that stop serving them."""
+    if settings.temporal_metrics_port is not None:
+        # Before anything connects: every client of this process uses the default runtime.
+        Runtime.set_default(
+            temporal_runtime(settings.worker_metrics_host, settings.temporal_metrics_port),
+            error_if_already_set=True,
+        )
+    metrics = WorkerMetrics()
+    if settings.worker_metrics_port is None:
+        return metrics, []
+    metrics.watch_waiting(sessions, asyncio.get_running_loop())
+    stop = serve_worker_metrics(metrics, settings.worker_metrics_host, settings.worker_metrics_port)
+    return metrics, [stop]
+
+
 async def run_worker(settings: Settings) -> None:
-    client = await connect_temporal(settings)
     # The schema is migrated before workers start (`make migrate`, the launcher, the compose
     # file's migration job), never here: replicas starting together would race.
     engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    metrics, stop_metrics = serve_metrics(settings, sessions)
+    client = await connect_temporal(settings)
     platform = build_platform_client(settings)
     worker = build_worker(
         client,
         task_queue=settings.temporal_task_queue,
         platform=platform,
-        sessions=create_session_factory(engine),
+        sessions=sessions,
+        metrics=metrics,
     )
     await ensure_reply_watcher(
         client,
@@ -116,10 +144,11 @@ async def run_worker(settings: Settings) -> None:
     finally:
         await platform.aclose()
         await engine.dispose()
+        for stop_serving in stop_metrics:
+            stop_serving()
         logger.info("Worker stopped")
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per platform call is noise
+    configure_logging()
     asyncio.run(run_worker(get_settings()))

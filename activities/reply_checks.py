@@ -30,6 +30,7 @@ from campaigns.contracts import (
 from campaigns.status import ReplySource
 from db import campaign_queries
 from db.engine import SessionFactory
+from observability.logs import log_context
 from recruiting_platform import (
     Channel,
     OnBehalfOf,
@@ -98,7 +99,8 @@ class ReplyCheckActivities:
         async def check(campaign: Row) -> None:
             async with limit:
                 activity.heartbeat(campaign.candidate_id)
-                outcomes.append(await self._check_one(campaign, channels_of))
+                with log_context(campaign_id=campaign.id):
+                    outcomes.append(await self._check_one(campaign, channels_of))
 
         await asyncio.gather(*(check(campaign) for campaign in campaigns))
         for task in owners.values():

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
@@ -35,6 +36,8 @@ from campaigns.sending_limits import Reservation, ReservationStatus, ReserveRequ
 from campaigns.status import ReplySource, WaitCause
 from db.engine import SessionFactory
 from db.send_ledger import ledger_now, release, reserve
+from observability.logs import log_context
+from observability.worker_metrics import WorkerMetrics
 from recruiting_platform import (
     CandidateUnreachable,
     ChannelLoggedOut,
@@ -96,9 +99,15 @@ async def heartbeating(phase: list[str]) -> AsyncIterator[None]:
 
 
 class SendingActivities:
-    def __init__(self, platform: PlatformClient, sessions: SessionFactory) -> None:
+    def __init__(
+        self,
+        platform: PlatformClient,
+        sessions: SessionFactory,
+        metrics: WorkerMetrics | None = None,
+    ) -> None:
         self._platform = platform
         self._sessions = sessions
+        self._metrics = metrics or WorkerMetrics()
 
     @activity.defn(name=ActivityName.RELEASE_SEND_SLOTS)
     async def release_send_slots(self, request: ReleaseSlotsInput) -> int:
@@ -108,6 +117,12 @@ class SendingActivities:
 
     @activity.defn(name=ActivityName.SEND_MESSAGE)
     async def send_message(self, request: SendMessageInput) -> SendOutcome:
+        with log_context(campaign_id=request.campaign_id, node_id=request.node_id):
+            outcome = await self._send_and_classify(request)
+        self._metrics.count_send(request.channel, outcome.kind)
+        return outcome
+
+    async def _send_and_classify(self, request: SendMessageInput) -> SendOutcome:
         phase = ["checking"]
         try:
             async with heartbeating(phase):
@@ -221,12 +236,15 @@ class SendingActivities:
         phase[0] = "posting"
         activity.heartbeat(phase[0])
         post = asyncio.ensure_future(
-            self._platform.post_message(
-                owner,
-                channel_id=channel.id,
-                candidate_id=request.candidate_id,
-                body=PostMessageBody(body=request.body, subject=request.subject),
-                idempotency_key=request.idempotency_key,
+            self._timed(
+                request,
+                self._platform.post_message(
+                    owner,
+                    channel_id=channel.id,
+                    candidate_id=request.candidate_id,
+                    body=PostMessageBody(body=request.body, subject=request.subject),
+                    idempotency_key=request.idempotency_key,
+                ),
             )
         )
         try:
@@ -248,6 +266,18 @@ class SendingActivities:
             message_id=posted.messageId,
             sent_at=datetime.now(UTC),
         )
+
+    async def _timed(
+        self, request: SendMessageInput, post: Awaitable[PostMessageResponse]
+    ) -> PostMessageResponse:
+        """The POST, timed whatever its answer (a refusal or a timeout takes time too)."""
+        started = time.perf_counter()
+        try:
+            return await post
+        finally:
+            self._metrics.send_duration.labels(request.channel.value).observe(
+                time.perf_counter() - started
+            )
 
     async def _reserve(self, request: SendMessageInput) -> Reservation:
         info = activity.info()

@@ -17,6 +17,7 @@ from api import dashboard
 from api.errors import install_error_handlers
 from api.routes import campaigns, codec, health, metrics, sending_settings, webhooks
 from api.services import AppServices, user_cache
+from api.telemetry import install_telemetry
 from config import Settings, get_settings
 from db.engine import create_engine, create_session_factory
 from recruiting_platform import PlatformClient
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(codec.CodecCors)  # the Temporal Web UI's calls to /codec only
     install_error_handlers(app)
+    install_telemetry(app)  # outermost: it times and counts what the rest answers
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(campaigns.router)

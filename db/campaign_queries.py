@@ -162,3 +162,22 @@ async def roles_and_candidates_of(
         )
     )
     return {campaign_id: (role_id, candidate_id) for campaign_id, role_id, candidate_id in rows}
+
+
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    """For the metrics: how many campaigns are in each status."""
+    rows = await session.execute(select(Campaign.status, func.count()).group_by(Campaign.status))
+    return dict(rows.all())
+
+
+async def waiting_counts(session: AsyncSession) -> dict[str, int]:
+    """For the metrics: how many active campaigns wait, by cause (campaigns.status.WaitCause)."""
+    rows = await session.execute(
+        select(Campaign.waiting_cause, func.count())
+        .where(
+            Campaign.status.in_([s.value for s in ACTIVE_STATUSES]),
+            Campaign.waiting_cause.is_not(None),
+        )
+        .group_by(Campaign.waiting_cause)
+    )
+    return dict(rows.all())

@@ -69,7 +69,9 @@ def temporal_spec(options: LaunchOptions, environ: Mapping[str, str], binary: st
     return ChildSpec("temporal", command, dict(environ), quiet_when_stopping=True)
 
 
-def _uvicorn(app: str, port: int, *, factory: bool = False) -> list[str]:
+def _uvicorn(
+    app: str, port: int, *, factory: bool = False, log_config: str | None = None
+) -> list[str]:
     """`factory`: `app` names a function that builds the app (`uvicorn --factory`)."""
     return [
         sys.executable,
@@ -77,6 +79,7 @@ def _uvicorn(app: str, port: int, *, factory: bool = False) -> list[str]:
         "uvicorn",
         app,
         *(["--factory"] if factory else []),
+        *(["--log-config", log_config] if log_config else []),
         "--host",
         HOST,
         "--port",
@@ -110,6 +113,9 @@ def service_env(options: LaunchOptions, environ: Mapping[str, str]) -> dict[str,
         "API_PORT": str(ports.api),
         # The Web UI, under either name of this host, may call the codec endpoint.
         "CODEC_CORS_ORIGINS": f"{url(ports.temporal_ui)},http://localhost:{ports.temporal_ui}",
+        # Read on the terminal behind the launcher's prefixes (LOG_FORMAT set in the
+        # environment wins).
+        "LOG_FORMAT": environ.get("LOG_FORMAT", "text"),
     }
     if options.demo_time_scale is not None:
         env["CAMPAIGN_TIME_SCALE"] = options.demo_time_scale
@@ -123,6 +129,11 @@ def worker_spec(options: LaunchOptions, environ: Mapping[str, str]) -> ChildSpec
 def api_spec(options: LaunchOptions, environ: Mapping[str, str]) -> ChildSpec:
     return ChildSpec(
         "api",
-        _uvicorn("api.app:create_app", options.ports.api, factory=True),
+        _uvicorn(
+            "api.app:create_app",
+            options.ports.api,
+            factory=True,
+            log_config="observability/logging.json",
+        ),
         service_env(options, environ),
     )

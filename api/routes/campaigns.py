@@ -10,6 +10,7 @@ from api.campaign_views import campaign_path
 from api.deps import CallerDep, CampaignServiceDep
 from api.errors import responses
 from api.schemas import CampaignStarted, CampaignView, CancelResult, RoleCampaignPage
+from api.telemetry import MetricsDep
 from campaigns.definition import CampaignDefinition
 
 router = APIRouter(tags=["campaigns"])
@@ -74,6 +75,7 @@ async def put_campaign(
     definition: DefinitionBody,
     caller: CallerDep,
     campaigns: CampaignServiceDep,
+    metrics: MetricsDep,
     response: Response,
     replace: Annotated[
         bool, Query(description="Cancel a different active campaign and start this one")
@@ -82,6 +84,8 @@ async def put_campaign(
     """Start the candidate's campaign at once (idempotent for the same definition)."""
     started = await campaigns.start(caller, roleId, candidateId, definition, replace=replace)
     response.status_code = status.HTTP_201_CREATED if started.created else status.HTTP_200_OK
+    if started.created:
+        metrics.campaigns_started.inc()
     response.headers["Location"] = campaign_path(roleId, candidateId)
     return started
 

@@ -14,6 +14,7 @@ from api.campaign_service import CampaignService
 from api.deps import CampaignServiceDep, ServicesDep
 from api.errors import ApiError, responses, temporal_unavailable
 from api.schemas import WebhookAck
+from api.telemetry import MetricsDep
 from api.webhook_signature import BadSignature, verify
 from campaigns.contracts import ChannelRestored, ReplyReceived
 from campaigns.definition import ChannelType
@@ -83,6 +84,7 @@ async def candidate_replied(
     request: Request,
     services: ServicesDep,
     campaigns: CampaignServiceDep,
+    metrics: MetricsDep,
     x_signature_timestamp: str | None = Header(default=None),
     x_signature: str | None = Header(default=None),
 ) -> WebhookAck:
@@ -102,12 +104,14 @@ async def candidate_replied(
             now=now,
         )
     if not claim.first and claim.outcome != webhook_store.RECEIVED:
+        metrics.count_reply("DUPLICATE")
         return WebhookAck(outcome="DUPLICATE", campaign_id=claim.campaign_id)
     ack = await _signal_reply(campaigns, body, received_at=now)
     async with services.sessions() as session:
         await webhook_store.finish(
             session, claim.receipt_id, outcome=ack.outcome, campaign_id=ack.campaign_id
         )
+    metrics.count_reply(ack.outcome)
     return ack
 
 
@@ -145,6 +149,7 @@ async def _signal_reply(
 async def channel_changed(
     request: Request,
     services: ServicesDep,
+    metrics: MetricsDep,
     x_signature_timestamp: str | None = Header(default=None),
     x_signature: str | None = Header(default=None),
 ) -> list[WebhookAck]:
@@ -152,6 +157,7 @@ async def channel_changed(
     body = await _verified_body(
         request, services, ChannelWebhook, x_signature_timestamp, x_signature
     )
+    metrics.channel_webhooks.labels(body.status).inc()
     acks: list[WebhookAck] = []
     if body.status == "OK":
         async with services.sessions() as session:

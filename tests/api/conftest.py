@@ -24,6 +24,7 @@ from api.app import create_app
 from api.services import AppServices
 from config import Settings
 from db.engine import SessionFactory, create_engine, create_session_factory
+from observability.worker_metrics import WorkerMetrics
 from recruiting_platform import PlatformClient
 from tests.conftest import PAYLOAD_KEYS, PLATFORM_TIMEOUT_SECONDS, SERVICE_TOKEN, WEBHOOK_SECRET
 from tests.support.api_server import serve
@@ -68,6 +69,7 @@ async def api_stack_on(
     api_temporal: Client | None = None,
     api_database_url: str | None = None,
     port: int | None = None,
+    worker_metrics: WorkerMetrics | None = None,
     **setting_overrides: Any,
 ) -> AsyncIterator[ApiStack]:
     """The API app served over HTTP plus a worker on `task_queue`, wired to the simulator.
@@ -91,7 +93,11 @@ async def api_stack_on(
     try:
         async with (
             build_worker(
-                temporal, task_queue=task_queue, platform=worker_platform, sessions=sessions
+                temporal,
+                task_queue=task_queue,
+                platform=worker_platform,
+                sessions=sessions,
+                metrics=worker_metrics,
             ),
             serve(create_app(settings, services), port) as url,
         ):
