@@ -49,6 +49,7 @@ _ERROR_TITLES = {
     404: "Not found",
     409: "Try again",
     422: "Not understood",
+    429: "Too many attempts",
     503: "Temporarily unavailable",
 }
 
@@ -141,6 +142,7 @@ def error_page(request: Request, error: ApiError) -> Response:
             "status": error.status,
         },
         status_code=error.status,
+        headers=error.headers,
     )
 
 

@@ -51,6 +51,7 @@ from api.platform_access import (
     platform_unavailable,
     resolve_user,
 )
+from api.rate_limits import client_ip
 from api.schemas import CampaignView, RoleCampaignRow
 from campaigns.definition import ChannelType
 from db import campaign_queries
@@ -159,6 +160,7 @@ async def sign_in(
 ) -> Response:
     """Check the platform token like the API does, then keep it in a signed cookie."""
     require_same_origin(request)
+    await services.rate_limits.check_sign_in(client_ip(request))
     token = token.strip()
     try:
         await resolve_user(services, token or None)

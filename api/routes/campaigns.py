@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response, status
 
 from api.campaign_views import campaign_path
-from api.deps import CallerDep, CampaignServiceDep
+from api.deps import AuthenticatedRoute, CallerDep, CampaignServiceDep
 from api.errors import responses
 from api.schemas import CampaignStarted, CampaignView, CancelResult, RoleCampaignPage
 from campaigns.definition import CampaignDefinition
 
-router = APIRouter(tags=["campaigns"])
+router = APIRouter(tags=["campaigns"], route_class=AuthenticatedRoute)
 
 BRIEF_EXAMPLE: dict[str, Any] = {
     "nodes": [
