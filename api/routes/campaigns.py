@@ -12,7 +12,9 @@ from api.errors import responses
 from api.schemas import CampaignStarted, CampaignView, CancelResult, RoleCampaignPage
 from campaigns.definition import CampaignDefinition
 
-router = APIRouter(tags=["campaigns"], route_class=AuthenticatedRoute)
+router = APIRouter(
+    tags=["campaigns"], route_class=AuthenticatedRoute, responses=responses(401, 429)
+)
 
 BRIEF_EXAMPLE: dict[str, Any] = {
     "nodes": [
@@ -65,7 +67,7 @@ DefinitionBody = Annotated[
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": CampaignStarted, "description": "The same definition is already running"},
-        **responses(401, 404, 409, 422, 503),
+        **responses(401, 404, 409, 413, 422, 503),
     },
 )
 async def put_campaign(

@@ -22,7 +22,10 @@ from db.sending_settings import load_settings, save_settings
 from recruiting_platform import PlatformError
 
 router = APIRouter(
-    prefix="/sending-settings", tags=["sending settings"], route_class=AuthenticatedRoute
+    prefix="/sending-settings",
+    tags=["sending settings"],
+    route_class=AuthenticatedRoute,
+    responses=responses(401, 429),
 )
 
 
