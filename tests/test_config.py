@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from config import Settings
 
@@ -74,3 +75,21 @@ def test_a_half_configured_mtls_pair_fails_at_start(tmp_path: Path) -> None:
     result = _start_with({"PATH": "/usr/bin", "TEMPORAL_TLS_CLIENT_CERT_PATH": str(cert)})
     assert result.returncode != 0
     assert "TEMPORAL_TLS_CLIENT_KEY_PATH go together" in result.stderr
+
+
+def test_production_refuses_the_development_session_encryption_key() -> None:
+    secrets = {"webhook_secret": "w", "platform_service_token": "p", "session_secret": "s"}
+    with pytest.raises(ValidationError, match="SESSION_ENCRYPTION_KEYS must be set"):
+        Settings(_env_file=None, environment="production", **secrets)
+    own_key = "b3duLWtleS1vZi10aGUtcHJvZHVjdGlvbi1zZXJ2ZXI="
+    settings = Settings(
+        _env_file=None, environment="production", session_encryption_keys=own_key, **secrets
+    )
+    assert settings.session_encryption_keys == own_key
+
+
+def test_a_wrong_rate_limit_or_session_key_stops_the_start() -> None:
+    with pytest.raises(ValidationError, match="rate_limit_per_user"):
+        Settings(_env_file=None, rate_limit_per_user="lots")
+    with pytest.raises(ValidationError, match="session_encryption_keys"):
+        Settings(_env_file=None, session_encryption_keys="not-a-fernet-key")
