@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
+from cryptography.fernet import Fernet
+from limits import parse_many
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -23,6 +25,9 @@ DEV_SERVICE_TOKEN = "dev-service-token"
 DEV_PAYLOAD_KEY_ID = "dev-only"
 DEV_PAYLOAD_KEYS = f"{DEV_PAYLOAD_KEY_ID}:ZGV2LW9ubHkgcGF5bG9hZCBrZXk6IG5vIHNlY3JldCE="
 DEFAULT_CODEC_CORS_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
+DEV_SESSION_SECRET = "dev-session-secret"
+# A Fernet key (32 random bytes, urlsafe base64) for development only; production refuses it.
+DEV_SESSION_ENCRYPTION_KEY = "ZGV2LXNlc3Npb24ta2V5LW5vdC1mb3ItcHJvZHVjdGk="
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -74,8 +79,24 @@ class Settings(BaseSettings):
     # The API's port: `make api` and `make dev` listen on it (uvicorn's `--port`), and the compose
     # file's port must match it.
     api_port: Port = 8000
-    # Signs the dashboard's session cookie; only its HMAC matters.
-    session_secret: str = "dev-session-secret"
+    # Signs the dashboard's session cookie and its CSRF tokens (itsdangerous).
+    session_secret: str = DEV_SESSION_SECRET
+    # Fernet keys that encrypt the platform token a dashboard session keeps in the database,
+    # comma-separated: the first encrypts, every one decrypts (so a key can be rotated).
+    session_encryption_keys: str = DEV_SESSION_ENCRYPTION_KEY
+
+    # Abuse limits. The largest request body, refused with 413 before it is read.
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Rate limits in the `limits` notation ("1200/minute", several joined by ";"): per user and
+    # per client IP on the API, per client IP on the dashboard's sign-in. Counted in
+    # RATE_LIMIT_STORAGE_URI: this process's memory, or a shared store for several API
+    # processes (e.g. "async+redis://host:6379", with the `redis` package installed).
+    rate_limit_per_user: str = "1200/minute"
+    rate_limit_per_ip: str = "6000/minute"
+    rate_limit_sign_in: str = "10/minute"
+    rate_limit_storage_uri: str = "async+memory://"
+    # How long a token the platform rejected is refused without asking the platform again.
+    rejected_token_cache_seconds: float = Field(default=30.0, ge=0)
 
     # Keys of the Temporal payload codec (payload_codec.py): `id:base64key,…`, the first one
     # encrypts, the others only decrypt (rotation). PAYLOAD_KEYS_FILE (a mounted secret, same
@@ -127,6 +148,22 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return url.rstrip("/")
 
+    @field_validator("rate_limit_per_user", "rate_limit_per_ip", "rate_limit_sign_in")
+    @classmethod
+    def _rate_limit(cls, text: str) -> str:
+        parse_many(text)  # raises ValueError naming what it cannot read
+        return text
+
+    @field_validator("session_encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, text: str) -> str:
+        keys = [key.strip() for key in text.split(",") if key.strip()]
+        if not keys:
+            raise ValueError("needs at least one key")
+        for key in keys:
+            Fernet(key)  # raises ValueError for a key that is not 32 urlsafe-base64 bytes
+        return ",".join(keys)
+
     @model_validator(mode="after")
     def _tls_client_pair(self) -> Settings:
         cert, key = self.temporal_tls_client_cert_path, self.temporal_tls_client_key_path
@@ -157,9 +194,10 @@ class Settings(BaseSettings):
             for name, dev_value in (
                 ("webhook_secret", DEV_WEBHOOK_SECRET),
                 ("platform_service_token", DEV_SERVICE_TOKEN),
-                ("session_secret", "dev-session-secret"),
+                ("session_secret", DEV_SESSION_SECRET),
+                ("session_encryption_keys", DEV_SESSION_ENCRYPTION_KEY),
             ):
-                if getattr(self, name) == dev_value:
+                if dev_value in getattr(self, name).split(","):
                     raise ValueError(f"{name.upper()} must be set in production")
             if DEV_PAYLOAD_KEY_ID in self.payload_key_ring:
                 raise ValueError("PAYLOAD_KEYS must not hold the development key in production")

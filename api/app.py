@@ -1,7 +1,8 @@
 """The FastAPI application: API, webhooks, health, and the dashboard.
 
 `uvicorn --factory api.app:create_app` serves it, configured by environment variables
-(config.py); building the app reads no settings, so importing this module never does.
+(config.py), read when the app is built (importing this module reads none). `/docs` is Swagger
+UI and `/redoc` ReDoc, their assets served by us from the `fastapi-offline` package (no CDN).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi_offline import FastAPIOffline
 
 from api import dashboard
+from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
 from api.routes import campaigns, codec, health, metrics, sending_settings, webhooks
 from api.services import AppServices, user_cache
@@ -45,11 +48,12 @@ async def build_services(settings: Settings) -> AppServices:
 
 def create_app(settings: Settings | None = None, services: AppServices | None = None) -> FastAPI:
     """Build the app; tests pass `services` they built, production builds them at start."""
+    settings = settings or (services.settings if services else get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        app.state.services = services or await build_services(settings or get_settings())
+        app.state.services = services or await build_services(settings)
         try:
             yield
         finally:
@@ -57,7 +61,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
                 await app.state.services.platform.aclose()
                 await app.state.services.engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="Campaign Executor",
         version="1.0.0",
         summary="Runs recruiting outreach drip campaigns: start, inspect, cancel, hear replies.",
@@ -66,6 +70,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     # The role overview of a large role is hundreds of kB of HTML or JSON; it compresses ~10x.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(codec.CodecCors)  # the Temporal Web UI's calls to /codec only
+    # Added last, so it runs first: an oversized body is refused before anything reads it.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     install_error_handlers(app)
     install_telemetry(app)  # outermost: it times and counts what the rest answers
     app.include_router(health.router)

@@ -250,7 +250,7 @@ class CampaignService:
     # --- reads ----------------------------------------------------------------------------------
 
     async def view(self, caller: Caller, role_id: int, candidate_id: int) -> CampaignView:
-        await load_candidate(self._services, caller, role_id, candidate_id)
+        await load_candidate(self._services, caller, role_id, candidate_id, cached=True)
         return await self.latest_view(caller, role_id, candidate_id)
 
     async def latest_view(self, caller: Caller, role_id: int, candidate_id: int) -> CampaignView:

@@ -77,7 +77,13 @@ def error_response(error: ApiError) -> JSONResponse:
     )
 
 
-_HTTP_CODES = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+_HTTP_CODES = {
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "BODY_TOO_LARGE",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -162,14 +168,85 @@ def field_problem(error: Any, *, in_body: bool = False) -> dict[str, str]:
     return {"field": ".".join(path) or "body", "reason": reason}
 
 
-# For OpenAPI: what every route may answer besides its success.
+# For OpenAPI: what every route may answer besides its success, with an example of each code.
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Missing, malformed or rejected Authorization header (or webhook signature)",
+    404: "Not found (or not yours)",
+    409: "Conflicts with the candidate's active campaign",
+    413: "The request body is larger than MAX_REQUEST_BODY_BYTES",
+    422: "Invalid input; `details` names each field and the reason",
+    429: "Over a rate limit; Retry-After says when to try again",
+    503: "A dependency (Temporal, the database or the platform) is unavailable",
+}
+_EXAMPLES: dict[int, list[tuple[str, str, list[dict[str, Any]] | None]]] = {
+    400: [("HTTP_ERROR", "There was an error parsing the body", None)],
+    401: [
+        ("UNAUTHORIZED", "The platform rejected this token", None),
+        ("BAD_SIGNATURE", "Webhook rejected: signature does not match", None),
+    ],
+    404: [("NOT_FOUND", "Candidate not found in this role", None)],
+    409: [
+        (
+            "CAMPAIGN_ACTIVE",
+            "The candidate already has an active campaign (with a different definition, or for "
+            "another of your roles); PUT again with ?replace=true to cancel it and start this one",
+            [{"campaignId": "0b7c3f7e-3f0e-4a57-9d2a-6c1f2a9e8b11", "roleId": 10}],
+        ),
+        ("CANDIDATE_BUSY", "The candidate already has an active campaign", None),
+        ("CONFLICT", "The candidate's campaign is changing; try again", None),
+    ],
+    413: [("BODY_TOO_LARGE", "The request body is larger than 1048576 bytes", None)],
+    422: [
+        (
+            "INVALID_DEFINITION",
+            "The campaign definition is invalid: node 3: delaySeconds: must be at least 1",
+            [{"nodeId": 3, "field": "delaySeconds", "reason": "must be at least 1"}],
+        ),
+        (
+            "INVALID_SENDING_SETTINGS",
+            "The sending settings are invalid: limits.emailsPerDay: must be at most 500",
+            [{"field": "limits.emailsPerDay", "reason": "must be at most 500"}],
+        ),
+        (
+            "INVALID_REQUEST",
+            "limit: Input should be less than or equal to 500",
+            [{"field": "query.limit", "reason": "Input should be less than or equal to 500"}],
+        ),
+    ],
+    429: [("RATE_LIMITED", "Too many requests (at most 1200 per 1 minute); retry in 12 s", None)],
+    503: [
+        ("TEMPORAL_UNAVAILABLE", "Temporal is unavailable; try again shortly", None),
+        ("DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly", None),
+        (
+            "PLATFORM_UNAVAILABLE",
+            "The recruiting platform did not answer (timed out after 10 s)",
+            None,
+        ),
+    ],
+}
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    descriptions = {
-        400: "Bad request",
-        401: "Missing or rejected Authorization header",
-        404: "Not found (or not yours)",
-        409: "Conflicts with the candidate's active campaign",
-        422: "Invalid input; `details` names each field and the reason",
-        503: "A dependency (Temporal, the database or the platform) is unavailable",
+    return {
+        status: {
+            "model": ErrorResponse,
+            "description": _DESCRIPTIONS[status],
+            "content": {
+                "application/json": {
+                    "examples": {
+                        code: {
+                            "summary": code,
+                            "value": ErrorResponse(
+                                error=ErrorBody(
+                                    status=status, code=code, message=message, details=details
+                                )
+                            ).model_dump(exclude_none=True),
+                        }
+                        for code, message, details in _EXAMPLES[status]
+                    }
+                }
+            },
+        }
+        for status in statuses
     }
-    return {s: {"model": ErrorResponse, "description": descriptions[s]} for s in statuses}

@@ -2,12 +2,17 @@
 
 The platform owns users, roles and candidates: a token is checked with `GET /user/me`, and a
 role or candidate is the caller's only when the platform lists it for their token. Answers are
-cached briefly (`AppServices.users`, `AppServices.role_candidates`), keyed by a hash of the token.
+cached briefly (`AppServices.users`, `AppServices.role_candidates`), keyed by a hash of the token;
+so is the platform's "no" (`AppServices.rejected_tokens`), and requests that arrive together with
+one token share one `GET /user/me`. A token that cannot be one (not RFC 6750's token68
+characters, or too long) is refused without asking the platform.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import re
 
 from api.errors import ApiError, not_found
 from api.services import AppServices
@@ -39,6 +44,10 @@ def token_key(token: str, *parts: object) -> str:
     return hashlib.sha256(token.encode()).hexdigest() + "".join(f"/{p}" for p in parts)
 
 
+# RFC 6750's b64token (token68): ASCII letters, digits and -._~+/ with trailing '='.
+_WELL_FORMED_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]{1,4096}=*")
+
+
 def bearer_token(authorization: str | None) -> str | None:
     if not authorization:
         return None
@@ -56,18 +65,37 @@ async def resolve_user(services: AppServices, token: str | None) -> User:
     """The platform user behind a token, cached briefly; 401 when missing or rejected."""
     if not token:
         raise ApiError(401, "UNAUTHORIZED", "Authorization: Bearer <platform token> is required")
+    if not _WELL_FORMED_TOKEN.fullmatch(token):
+        raise ApiError(401, "UNAUTHORIZED", "The token is malformed")
     key = token_key(token)
     cached = services.users.get(key)
     if cached is not None:
         return cached
+    if key in services.rejected_tokens:
+        raise _rejected()
+    lookup = services.user_lookups.get(key)
+    if lookup is None:
+        lookup = asyncio.ensure_future(_ask_platform(services, token, key))
+        services.user_lookups[key] = lookup
+        lookup.add_done_callback(lambda _: services.user_lookups.pop(key, None))
+    # Shielded: one caller giving up does not cancel the others' shared call.
+    return await asyncio.shield(lookup)
+
+
+async def _ask_platform(services: AppServices, token: str, key: str) -> User:
     try:
         user = await services.platform.get_me(UserToken(token))
     except PlatformUnauthorized:
-        raise ApiError(401, "UNAUTHORIZED", "The platform rejected this token") from None
+        services.rejected_tokens[key] = True
+        raise _rejected() from None
     except PlatformError as error:
         raise platform_unavailable(error) from None
     services.users[key] = user
     return user
+
+
+def _rejected() -> ApiError:
+    return ApiError(401, "UNAUTHORIZED", "The platform rejected this token")
 
 
 async def load_role(services: AppServices, caller: Caller, role_id: int) -> Role:
@@ -97,12 +125,14 @@ async def load_candidates(
 
 
 async def load_candidate(
-    services: AppServices, caller: Caller, role_id: int, candidate_id: int
+    services: AppServices, caller: Caller, role_id: int, candidate_id: int, *, cached: bool = False
 ) -> Candidate:
     """The candidate, or 404 whether the role or candidate does not exist or is someone else's.
 
-    One platform call: listing a role's candidates already answers 404 for another's role."""
-    for candidate in await load_candidates(services, caller, role_id):
+    At most one platform call: listing a role's candidates already answers 404 for another's
+    role. `cached` (reads) accepts the role's list up to a few seconds old, so a page polling a
+    campaign does not fetch the whole role every time; a write always asks the platform."""
+    for candidate in await load_candidates(services, caller, role_id, cached=cached):
         if candidate.id == candidate_id:
             return candidate
     raise not_found("Candidate not found in this role")

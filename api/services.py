@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+from api.rate_limits import RateLimits
 from config import Settings
 from db.engine import SessionFactory
 from recruiting_platform import Candidate, PlatformClient, User
@@ -26,6 +28,18 @@ class AppServices:
     role_candidates: TTLCache[str, list[Candidate]] = field(
         default_factory=lambda: TTLCache(maxsize=MAX_CACHED, ttl=10.0)
     )
+    # Tokens the platform rejected, refused without asking it again for a while
+    # (REJECTED_TOKEN_CACHE_SECONDS), and the `GET /user/me` calls under way, so concurrent
+    # requests with one token share one call.
+    rejected_tokens: TTLCache[str, bool] = field(init=False)
+    user_lookups: dict[str, asyncio.Future[User]] = field(init=False, default_factory=dict)
+    rate_limits: RateLimits = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rejected_tokens = TTLCache(
+            maxsize=MAX_CACHED, ttl=self.settings.rejected_token_cache_seconds
+        )
+        self.rate_limits = RateLimits(self.settings)
 
 
 MAX_CACHED = 10_000  # entries per cache; the least recently used goes first

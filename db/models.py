@@ -136,3 +136,19 @@ class WebhookReceipt(SQLModel, table=True):
     message_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger()))
     outcome: str = Field(max_length=32)
     campaign_id: str | None = Field(default=None, max_length=36)
+
+
+class DashboardSession(SQLModel, table=True):
+    """A signed-in dashboard session: the cookie holds only its random id, this row the rest.
+
+    Keyed by a SHA-256 of the id, so reading the table gives no cookie that works; the user's
+    platform token is encrypted (Fernet, `SESSION_ENCRYPTION_KEYS`). Sign-out deletes the row,
+    so a copied cookie stops working; expired rows are deleted at every sign-in."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int
+    token_ciphertext: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False, index=True))

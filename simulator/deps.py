@@ -29,6 +29,7 @@ WebhookSenderDep = Annotated[WebhookSender, Depends(get_webhook_sender)]
 
 
 def current_user(
+    request: Request,
     state: StateDep,
     settings: SettingsDep,
     authorization: Annotated[str | None, Header()] = None,
@@ -39,6 +40,7 @@ def current_user(
         raise unauthorized("Missing Authorization header.")
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
+    state.requests_by_token[token][f"{request.method} {request.url.path}"] += 1
     if scheme.lower() != "bearer" or not token:
         raise unauthorized("Authorization must be 'Bearer <token>'.")
     if secrets.compare_digest(token.encode(), settings.service_token.encode()):

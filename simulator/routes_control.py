@@ -57,6 +57,12 @@ async def reset(state: StateDep) -> ResetResult:
     return ResetResult()
 
 
+@router.get("/requests")
+async def requests_of_token(state: StateDep, token: str) -> dict[str, int]:
+    """How many platform API requests carried `token`, per method and path (e.g. "GET /user/me")."""
+    return dict(state.requests_by_token.get(token, {}))
+
+
 @router.get("/config", response_model=ConfigView)
 async def read_config(state: StateDep) -> ConfigView:
     """Where webhooks are delivered."""

@@ -4,6 +4,7 @@ Everything runs on one event loop and no method awaits, so no locking is needed.
 """
 
 import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -189,6 +190,9 @@ class SimulatorState:
     _last_message_id: int = 0
     # Bumped by every reset; a request that started before it must not record anything.
     epoch: int = 0
+    # Platform API requests per token ("GET /user/me", …), accepted or not, so a test can count
+    # what its own token cost. Never cleared, not even by reset (tests use their own tokens).
+    requests_by_token: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
     def __post_init__(self) -> None:
         self._users_by_id = {u.id: u for u in self.seed.users}

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from config import DEV_PAYLOAD_KEYS, Settings
 from payload_codec import new_key
@@ -106,3 +107,21 @@ def test_a_keys_file_replaces_payload_keys(tmp_path: Path) -> None:
     keys.write_text(f"# newest first\nprod-2:{new_key()}\nprod-1:{new_key()}\n")
     settings = Settings(_env_file=None, payload_keys_file=keys)
     assert list(settings.payload_key_ring) == ["prod-2", "prod-1"]
+
+
+def test_production_refuses_the_development_session_encryption_key() -> None:
+    secrets = {"webhook_secret": "w", "platform_service_token": "p", "session_secret": "s"}
+    with pytest.raises(ValidationError, match="SESSION_ENCRYPTION_KEYS must be set"):
+        Settings(_env_file=None, environment="production", **secrets)
+    own_key = "b3duLWtleS1vZi10aGUtcHJvZHVjdGlvbi1zZXJ2ZXI="
+    settings = Settings(
+        _env_file=None, environment="production", session_encryption_keys=own_key, **secrets
+    )
+    assert settings.session_encryption_keys == own_key
+
+
+def test_a_wrong_rate_limit_or_session_key_stops_the_start() -> None:
+    with pytest.raises(ValidationError, match="rate_limit_per_user"):
+        Settings(_env_file=None, rate_limit_per_user="lots")
+    with pytest.raises(ValidationError, match="session_encryption_keys"):
+        Settings(_env_file=None, session_encryption_keys="not-a-fernet-key")

@@ -1,6 +1,7 @@
 """Who is signed in to the dashboard, and how its routes answer errors and missing sessions.
 
-Pages need a session cookie (session.py) whose platform token the platform still accepts, the
+Pages need a session cookie (session.py) of a session still in the database, whose platform
+token the platform still accepts, the
 same check `resolve_user` makes for the API's Bearer token. Without one a page redirects to the
 sign-in form and a live fragment answers 401 (its script then reloads the page). API errors
 (404 for a role that is not yours, 503 when a dependency is down) become HTML pages here, since
@@ -10,6 +11,8 @@ the app's handlers answer JSON.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -18,11 +21,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from api.dashboard.session import COOKIE_NAME, csrf_matches, csrf_token, read_session
+from api.dashboard.session import COOKIE_NAME, SessionKeys, session_keys
 from api.dashboard.templating import templates
 from api.deps import ServicesDep
 from api.errors import ApiError
 from api.platform_access import Caller, resolve_user
+from api.services import AppServices
+from db import dashboard_sessions
 from recruiting_platform import User
 
 HOME = "/dashboard"
@@ -50,6 +55,7 @@ _ERROR_TITLES = {
     404: "Not found",
     409: "Try again",
     422: "Not understood",
+    429: "Too many attempts",
     503: "Temporarily unavailable",
 }
 
@@ -70,18 +76,39 @@ class SignedInCaller(Caller):
         self.csrf = csrf
 
 
+def keys_of(services: AppServices) -> SessionKeys:
+    return session_keys(services.settings.session_secret, services.settings.session_encryption_keys)
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    id_hash: str
+    token: str
+
+
+async def stored_session(request: Request, services: AppServices) -> StoredSession | None:
+    """The session the request's cookie names, if signed by us, not expired and not ended."""
+    keys = keys_of(services)
+    id_hash = keys.id_hash(request.cookies.get(COOKIE_NAME))
+    if id_hash is None:
+        return None
+    async with services.sessions() as session:
+        row = await dashboard_sessions.find(session, id_hash=id_hash, now=datetime.now(UTC))
+    token = keys.decrypt(row.token_ciphertext) if row is not None else None
+    return StoredSession(id_hash, token) if token else None
+
+
 async def current_caller(request: Request, services: ServicesDep) -> SignedInCaller:
-    cookie = request.cookies.get(COOKIE_NAME)
-    token = read_session(services.settings.session_secret, cookie)
-    if token is None:
-        raise SignInRequired(clear_cookie=cookie is not None)
+    found = await stored_session(request, services)
+    if found is None:
+        raise SignInRequired(clear_cookie=COOKIE_NAME in request.cookies)
     try:
-        user = await resolve_user(services, token)
+        user = await resolve_user(services, found.token)
     except ApiError as error:
         if error.status == 401:
             raise SignInRequired(clear_cookie=True) from None
         raise
-    return SignedInCaller(user, token, csrf_token(services.settings.session_secret, cookie or ""))
+    return SignedInCaller(user, found.token, keys_of(services).csrf_token(found.id_hash))
 
 
 DashboardCaller = Annotated[SignedInCaller, Depends(current_caller)]
@@ -89,8 +116,8 @@ DashboardCaller = Annotated[SignedInCaller, Depends(current_caller)]
 
 def require_csrf(request: Request, services: ServicesDep, submitted: str | None) -> None:
     """Refuse a state-changing form that did not come from one of our pages."""
-    cookie = request.cookies.get(COOKIE_NAME)
-    if not csrf_matches(services.settings.session_secret, cookie, submitted):
+    keys = keys_of(services)
+    if not keys.csrf_matches(keys.id_hash(request.cookies.get(COOKIE_NAME)), submitted):
         raise ApiError(403, "CSRF_REJECTED", "This form has expired. Reload the page and retry.")
 
 
@@ -142,6 +169,7 @@ def error_page(request: Request, error: ApiError) -> Response:
             "status": error.status,
         },
         status_code=error.status,
+        headers=error.headers,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -31,16 +31,13 @@ from api.dashboard.access import (
     SignedInCaller,
     SignInRequired,
     clear_session,
+    keys_of,
     require_csrf,
     require_same_origin,
     safe_next,
+    stored_session,
 )
-from api.dashboard.session import (
-    COOKIE_NAME,
-    SESSION_MAX_AGE_SECONDS,
-    read_session,
-    sign_session,
-)
+from api.dashboard.session import COOKIE_NAME, SESSION_MAX_AGE_SECONDS
 from api.dashboard.templating import STATIC_DIR, STATIC_PATH, templates
 from api.deps import CampaignServiceDep, ServicesDep
 from api.errors import ApiError
@@ -51,9 +48,10 @@ from api.platform_access import (
     platform_unavailable,
     resolve_user,
 )
+from api.rate_limits import client_ip
 from api.schemas import CampaignView, RoleCampaignRow
 from campaigns.definition import ChannelType
-from db import campaign_queries
+from db import campaign_queries, dashboard_sessions
 from db.send_ledger import usage, waiting_sends
 from db.sending_settings import load_settings, save_settings
 from recruiting_platform import PlatformError, PlatformUnauthorized, Role
@@ -145,7 +143,7 @@ async def sign_in_form(
     request: Request, services: ServicesDep, next_path: Annotated[str, Query(alias="next")] = ""
 ) -> Response:
     """The token form; a signed-in visitor goes straight on."""
-    if read_session(services.settings.session_secret, request.cookies.get(COOKIE_NAME)):
+    if await stored_session(request, services):
         return RedirectResponse(safe_next(next_path), status_code=303)
     return _render(request, "login.html", None, next_path=safe_next(next_path), error=None)
 
@@ -157,11 +155,12 @@ async def sign_in(
     token: Annotated[str, Form()] = "",
     next_path: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
-    """Check the platform token like the API does, then keep it in a signed cookie."""
+    """Check the platform token like the API does, then start a session (its id in a cookie)."""
     require_same_origin(request)
+    await services.rate_limits.check_sign_in(client_ip(request))
     token = token.strip()
     try:
-        await resolve_user(services, token or None)
+        user = await resolve_user(services, token or None)
     except ApiError as error:
         message = (
             "The recruiting platform did not accept this token."
@@ -176,10 +175,22 @@ async def sign_in(
             next_path=safe_next(next_path),
             error=message,
         )
+    keys = keys_of(services)
+    started = keys.new_session()
+    now = datetime.now(UTC)
+    async with services.sessions() as session:
+        await dashboard_sessions.create(
+            session,
+            id_hash=started.id_hash,
+            user_id=user.id,
+            token_ciphertext=keys.encrypt(token),
+            now=now,
+            expires_at=now + timedelta(seconds=SESSION_MAX_AGE_SECONDS),
+        )
     response = RedirectResponse(safe_next(next_path), status_code=303)
     response.set_cookie(
         COOKIE_NAME,
-        sign_session(services.settings.session_secret, token),
+        started.cookie,
         max_age=SESSION_MAX_AGE_SECONDS,
         path=COOKIE_PATH,
         httponly=True,
@@ -193,9 +204,12 @@ async def sign_in(
 async def sign_out(
     request: Request, services: ServicesDep, csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    """Forget the session cookie."""
-    if read_session(services.settings.session_secret, request.cookies.get(COOKIE_NAME)):
+    """End the session: its row is deleted, so a copy of the cookie no longer signs anyone in."""
+    id_hash = keys_of(services).id_hash(request.cookies.get(COOKIE_NAME))
+    if id_hash is not None:
         require_csrf(request, services, csrf)
+        async with services.sessions() as session:
+            await dashboard_sessions.end(session, id_hash=id_hash)
     response = RedirectResponse(SIGN_IN, status_code=303)
     clear_session(response)
     return response

@@ -1,88 +1,92 @@
-"""The dashboard's session cookie and CSRF tokens, signed with HMAC-SHA256 (stdlib only).
+"""The dashboard's session cookie and CSRF tokens, on maintained libraries.
 
-The cookie holds the user's platform token (the same token the API takes as a Bearer token),
-when it was issued and a random nonce, signed with `settings.session_secret`. It is HTTP-only
-(page scripts cannot read it) and SameSite=Lax (other sites' forms and scripts do not send it).
-The token is checked with the platform on every request (cached briefly by
-`api.platform_access.resolve_user`), so a token the platform revokes stops working at once; the
-signature only proves the cookie is ours.
+The cookie holds only a random session id, signed with `settings.session_secret`
+(itsdangerous, timestamped: a cookie older than 12 h is refused before the database is asked).
+The session itself is a row (`db.dashboard_sessions`) keyed by a SHA-256 of the id, holding the
+user's platform token encrypted with Fernet (`settings.session_encryption_keys`, the first key
+encrypts, every key decrypts). Sign-out deletes the row, so a copied cookie stops working at
+once. The cookie is HTTP-only (page scripts cannot read it) and SameSite=Lax (other sites'
+forms and scripts do not send it). The token is still checked with the platform on every request
+(cached briefly by `api.platform_access.resolve_user`), so a token the platform revokes stops
+working too.
 
-A form that changes something carries a CSRF token: an HMAC of the session cookie under a
-different purpose label, so it changes with every sign-in and cannot be forged without the
-secret. A POST whose token does not match the cookie is refused.
+A form that changes something carries a CSRF token: the session id's hash signed under another
+salt, so it changes with every sign-in and cannot be forged without the secret. A POST whose
+token does not match the cookie's session is refused.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
 import secrets
-import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 
 COOKIE_NAME = "ce_session"
 SESSION_MAX_AGE_SECONDS = 12 * 3600
-_VERSION = "v1"
-_CLOCK_SKEW_SECONDS = 60
-_SESSION_PURPOSE = b"campaign-executor/dashboard-session\x00"
-_CSRF_PURPOSE = b"campaign-executor/dashboard-csrf\x00"
+_SESSION_SALT = "campaign-executor/dashboard-session"
+_CSRF_SALT = "campaign-executor/dashboard-csrf"
 
 
-def _mac(secret: str, purpose: bytes, message: str) -> bytes:
-    return hmac.new(secret.encode(), purpose + message.encode(), hashlib.sha256).digest()
+@dataclass(frozen=True)
+class NewSession:
+    cookie: str
+    id_hash: str
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+class SessionKeys:
+    """Signs cookies and CSRF tokens, and encrypts the tokens sessions keep."""
 
+    def __init__(self, secret: str, encryption_keys: str) -> None:
+        self._cookies = TimestampSigner(secret, salt=_SESSION_SALT)
+        self._csrf = URLSafeSerializer(secret, salt=_CSRF_SALT)
+        self._fernet = MultiFernet([Fernet(key) for key in encryption_keys.split(",")])
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    def new_session(self) -> NewSession:
+        session_id = secrets.token_urlsafe(32)
+        return NewSession(self._cookies.sign(session_id).decode(), _hash(session_id))
 
-
-def sign_session(secret: str, token: str, *, now: float | None = None) -> str:
-    """The cookie value for a signed-in user: `v1.<token>.<issued>.<nonce>.<signature>`.
-
-    The random nonce makes every sign-in a different session with its own CSRF token."""
-    issued = int(time.time() if now is None else now)
-    payload = f"{_VERSION}.{_b64(token.encode())}.{issued}.{_b64(secrets.token_bytes(12))}"
-    return f"{payload}.{_b64(_mac(secret, _SESSION_PURPOSE, payload))}"
-
-
-def read_session(
-    secret: str,
-    cookie: str | None,
-    *,
-    max_age_seconds: int = SESSION_MAX_AGE_SECONDS,
-    now: float | None = None,
-) -> str | None:
-    """The platform token in a cookie we signed and that is not too old; None otherwise."""
-    if not cookie:
-        return None
-    payload, _, signature = cookie.rpartition(".")
-    parts = payload.split(".")
-    if len(parts) != 4 or parts[0] != _VERSION or not parts[1] or not parts[2].isdigit():
-        return None
-    _, encoded_token, issued_text, _ = parts
-    try:
-        if not hmac.compare_digest(_unb64(signature), _mac(secret, _SESSION_PURPOSE, payload)):
+    def id_hash(self, cookie: str | None) -> str | None:
+        """The session row's key for a cookie we signed that is not too old; None otherwise."""
+        if not cookie:
             return None
-        token = _unb64(encoded_token).decode()
-    except (binascii.Error, ValueError):
-        return None
-    age = (time.time() if now is None else now) - int(issued_text)
-    if not -_CLOCK_SKEW_SECONDS <= age <= max_age_seconds or not token:
-        return None
-    return token
+        try:
+            session_id = self._cookies.unsign(cookie, max_age=SESSION_MAX_AGE_SECONDS)
+        except BadSignature:  # also SignatureExpired
+            return None
+        return _hash(session_id.decode())
+
+    def encrypt(self, token: str) -> str:
+        return self._fernet.encrypt(token.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str | None:
+        """The token, or None when no key of ours decrypts it (a key retired since)."""
+        try:
+            return self._fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken:
+            return None
+
+    def csrf_token(self, id_hash: str) -> str:
+        return self._csrf.dumps(id_hash)
+
+    def csrf_matches(self, id_hash: str | None, submitted: str | None) -> bool:
+        if not id_hash or not submitted:
+            return False
+        try:
+            signed_for = self._csrf.loads(submitted)
+        except BadSignature:
+            return False
+        return isinstance(signed_for, str) and secrets.compare_digest(signed_for, id_hash)
 
 
-def csrf_token(secret: str, cookie: str) -> str:
-    """The token the session's forms must send back."""
-    return _b64(_mac(secret, _CSRF_PURPOSE, cookie))
+@lru_cache(maxsize=8)
+def session_keys(secret: str, encryption_keys: str) -> SessionKeys:
+    """One `SessionKeys` per configuration (Fernet and signer setup are not free)."""
+    return SessionKeys(secret, encryption_keys)
 
 
-def csrf_matches(secret: str, cookie: str | None, submitted: str | None) -> bool:
-    if not cookie or not submitted:
-        return False
-    return hmac.compare_digest(csrf_token(secret, cookie), submitted)
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()

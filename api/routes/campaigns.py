@@ -7,13 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response, status
 
 from api.campaign_views import campaign_path
-from api.deps import CallerDep, CampaignServiceDep
+from api.deps import AuthenticatedRoute, CallerDep, CampaignServiceDep
 from api.errors import responses
 from api.schemas import CampaignStarted, CampaignView, CancelResult, RoleCampaignPage
 from api.telemetry import MetricsDep
 from campaigns.definition import CampaignDefinition
 
-router = APIRouter(tags=["campaigns"])
+router = APIRouter(
+    tags=["campaigns"], route_class=AuthenticatedRoute, responses=responses(401, 429)
+)
 
 BRIEF_EXAMPLE: dict[str, Any] = {
     "nodes": [
@@ -66,7 +68,7 @@ DefinitionBody = Annotated[
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": CampaignStarted, "description": "The same definition is already running"},
-        **responses(401, 404, 409, 422, 503),
+        **responses(401, 404, 409, 413, 422, 503),
     },
 )
 async def put_campaign(

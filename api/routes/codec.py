@@ -26,7 +26,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 
-from api.dashboard.session import COOKIE_NAME, read_session
+from api.dashboard.access import stored_session
 from api.deps import ServicesDep
 from api.errors import ApiError
 from api.platform_access import bearer_token, resolve_user
@@ -45,9 +45,10 @@ async def codec_user(
         str | None, Header(description="`Bearer <token>`, or the dashboard's session cookie")
     ] = None,
 ) -> User:
-    token = bearer_token(authorization) or read_session(
-        services.settings.session_secret, request.cookies.get(COOKIE_NAME)
-    )
+    token = bearer_token(authorization)
+    if token is None:
+        found = await stored_session(request, services)
+        token = found.token if found else None
     return await resolve_user(services, token)
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from pydantic import Field
 
-from api.deps import CallerDep, ServicesDep
+from api.deps import AuthenticatedRoute, CallerDep, ServicesDep
 from api.errors import responses
 from api.platform_access import platform_unavailable
 from campaigns.camel_model import CamelModel
@@ -21,7 +21,12 @@ from db.send_ledger import LimitUsage, WaitingSend, usage, waiting_sends
 from db.sending_settings import load_settings, save_settings
 from recruiting_platform import PlatformError
 
-router = APIRouter(prefix="/sending-settings", tags=["sending settings"])
+router = APIRouter(
+    prefix="/sending-settings",
+    tags=["sending settings"],
+    route_class=AuthenticatedRoute,
+    responses=responses(401, 429),
+)
 
 
 class SendingSettingsView(SendingSettings):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Header, Request
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
@@ -51,6 +51,56 @@ class ChannelWebhook(BaseModel):
     changedAt: AwareDatetime | None = None
 
 
+def webhook_body(model: type[BaseModel], examples: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI for a body the route reads raw (its signature is checked before it is parsed):
+    the model's schema, real examples, and the signature headers the platform sends."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": schema,
+                    "examples": {
+                        name: {"summary": name, "value": value} for name, value in examples.items()
+                    },
+                }
+            },
+        }
+    }
+
+
+REPLY_EXAMPLES = {
+    "Milan replied by email": {
+        "candidateId": 1001,
+        "channelId": 100,
+        "userId": 1,
+        "messageId": 5001,
+        "sentAt": "2026-12-01T09:30:00Z",
+    },
+}
+CHANNEL_EXAMPLES = {
+    "LinkedIn reconnected": {
+        "channelId": 101,
+        "userId": 1,
+        "type": "LINKEDIN",
+        "status": "OK",
+        "changedAt": "2026-12-01T09:30:00Z",
+    },
+    "Email logged out": {
+        "channelId": 100,
+        "userId": 1,
+        "type": "EMAIL",
+        "status": "ERROR_CREDENTIALS",
+    },
+}
+SIGNATURE_HEADERS = {
+    "x_signature_timestamp": "Unix seconds when the platform signed the body",
+    "x_signature": "`sha256=<hex HMAC-SHA256 of '<timestamp>.<body>' under WEBHOOK_SECRET>`",
+}
+
+
 async def _verified_body(
     request: Request,
     services: ServicesDep,
@@ -79,14 +129,21 @@ async def _verified_body(
         raise ApiError(422, "INVALID_REQUEST", "Invalid webhook payload", details) from None
 
 
-@router.post("/reply", response_model=WebhookAck, responses=responses(401, 422, 503))
+@router.post(
+    "/reply",
+    response_model=WebhookAck,
+    responses=responses(401, 413, 422, 503),
+    openapi_extra=webhook_body(ReplyWebhook, REPLY_EXAMPLES),
+)
 async def candidate_replied(
     request: Request,
     services: ServicesDep,
     campaigns: CampaignServiceDep,
     metrics: MetricsDep,
-    x_signature_timestamp: str | None = Header(default=None),
-    x_signature: str | None = Header(default=None),
+    x_signature_timestamp: str | None = Header(
+        default=None, description=SIGNATURE_HEADERS["x_signature_timestamp"]
+    ),
+    x_signature: str | None = Header(default=None, description=SIGNATURE_HEADERS["x_signature"]),
 ) -> WebhookAck:
     """The candidate wrote to the user: halt the candidate's running campaign at once.
 
@@ -145,13 +202,20 @@ async def _signal_reply(
     return WebhookAck(outcome="SIGNALLED", campaign_id=running.campaign_id)
 
 
-@router.post("/channel", response_model=list[WebhookAck], responses=responses(401, 422, 503))
+@router.post(
+    "/channel",
+    response_model=list[WebhookAck],
+    responses=responses(401, 413, 422, 503),
+    openapi_extra=webhook_body(ChannelWebhook, CHANNEL_EXAMPLES),
+)
 async def channel_changed(
     request: Request,
     services: ServicesDep,
     metrics: MetricsDep,
-    x_signature_timestamp: str | None = Header(default=None),
-    x_signature: str | None = Header(default=None),
+    x_signature_timestamp: str | None = Header(
+        default=None, description=SIGNATURE_HEADERS["x_signature_timestamp"]
+    ),
+    x_signature: str | None = Header(default=None, description=SIGNATURE_HEADERS["x_signature"]),
 ) -> list[WebhookAck]:
     """A channel is OK again: every campaign of its user waiting for it goes on."""
     body = await _verified_body(

@@ -70,15 +70,19 @@ async def api_stack_on(
     api_database_url: str | None = None,
     port: int | None = None,
     worker_metrics: WorkerMetrics | None = None,
+    settings_changes: dict[str, Any] | None = None,
     **setting_overrides: Any,
 ) -> AsyncIterator[ApiStack]:
     """The API app served over HTTP plus a worker on `task_queue`, wired to the simulator.
 
     `api_temporal` / `api_database_url` give the API (not the worker) another Temporal or
-    database, e.g. an unreachable one for fault tests."""
+    database, e.g. an unreachable one for fault tests; `settings_changes` (validated, e.g.
+    low rate limits) and `setting_overrides` change other settings."""
     settings = make_settings(database_url, simulator, task_queue).model_copy(
         update=setting_overrides
     )
+    if settings_changes:
+        settings = Settings.model_validate(settings.model_dump() | settings_changes)
     engine = create_engine(api_database_url or database_url)
     services = AppServices(
         settings=settings,

@@ -11,7 +11,7 @@ import httpx
 
 from api.app import create_app
 from api.dashboard import sending
-from api.dashboard.session import COOKIE_NAME, sign_session
+from api.dashboard.session import COOKIE_NAME
 from api.platform_access import token_key
 from api.services import AppServices
 from campaigns.definition import MessageChannel
@@ -235,14 +235,14 @@ async def test_an_unreachable_platform_says_so_instead_of_failing(stack: ApiStac
     # Signed in a moment ago: the user is known, and only the channel list is asked for.
     me = User(id=ANDREAS["id"], firstName="Andreas", lastName="Berg", email="a@example.com")
     services.users[token_key("tok-andreas")] = me
+    async with signed_in(stack) as browser:  # the session is in the database both apps share
+        cookie = browser.cookies[COOKIE_NAME]
     try:
         async with (
             serve(create_app(stack.settings, services)) as url,
             httpx.AsyncClient(base_url=url, timeout=30) as http,
         ):
-            http.cookies.set(
-                COOKIE_NAME, sign_session(stack.settings.session_secret, "tok-andreas")
-            )
+            http.cookies.set(COOKIE_NAME, cookie)
             page = await http.get(PAGE)
             live = await http.get(f"{PAGE}/live", headers={"X-Dashboard-Live": "1"})
     finally:

@@ -1,68 +1,78 @@
-"""The session cookie and CSRF tokens (stdlib HMAC), and where sign-in may send the browser."""
+"""The session cookie and CSRF tokens (itsdangerous, Fernet), and where sign-in may send the
+browser. The server-side store behind the cookie: test_server_sessions.py."""
 
 from __future__ import annotations
 
+import pytest
+from itsdangerous import TimestampSigner
+
 from api.dashboard.access import safe_next
-from api.dashboard.session import (
-    SESSION_MAX_AGE_SECONDS,
-    csrf_matches,
-    csrf_token,
-    read_session,
-    sign_session,
-)
+from api.dashboard.session import SESSION_MAX_AGE_SECONDS, SessionKeys
+from config import DEV_SESSION_ENCRYPTION_KEY
 
 SECRET = "test-session-secret"
-NOW = 1_750_000_000.0
+OTHER_KEY = "b3RoZXIta2V5LWZvci10aGUtc2Vzc2lvbnMtdGVzdHM="
+NOW = 1_750_000_000
 
 
-def test_a_signed_session_reads_back_its_token() -> None:
-    cookie = sign_session(SECRET, "tok-andreas", now=NOW)
-    assert read_session(SECRET, cookie, now=NOW + 60) == "tok-andreas"
+def test_a_signed_cookie_names_its_session_and_nothing_else() -> None:
+    keys = SessionKeys(SECRET, DEV_SESSION_ENCRYPTION_KEY)
+    first, second = keys.new_session(), keys.new_session()
+    assert keys.id_hash(first.cookie) == first.id_hash
+    assert first.id_hash != second.id_hash
+    # The cookie is the id and its signature: no token, no user in it.
+    assert "tok" not in first.cookie and first.id_hash not in first.cookie
 
 
-def test_a_session_signed_with_another_secret_or_edited_is_refused() -> None:
-    cookie = sign_session(SECRET, "tok-andreas", now=NOW)
-    version, token, issued, nonce, signature = cookie.split(".")
-    bea = sign_session(SECRET, "tok-bea", now=NOW).split(".")[1]
-    assert read_session("another-secret", cookie, now=NOW) is None
+def test_a_cookie_signed_with_another_secret_or_edited_is_refused() -> None:
+    keys = SessionKeys(SECRET, DEV_SESSION_ENCRYPTION_KEY)
+    cookie = keys.new_session().cookie
+    assert SessionKeys("another-secret", DEV_SESSION_ENCRYPTION_KEY).id_hash(cookie) is None
+    session_id, stamp, signature = cookie.split(".")
     for edited in (
-        f"{version}.{bea}.{issued}.{nonce}.{signature}",
-        f"{version}.{token}.{int(NOW) + 9}.{nonce}.{signature}",
-        f"{version}.{token}.{issued}.AAAA.{signature}",
-        f"{version}.{token}.{issued}.{nonce}.{signature[:-2]}",
-    ):
-        assert read_session(SECRET, edited, now=NOW) is None
-
-
-def test_an_old_session_expires() -> None:
-    cookie = sign_session(SECRET, "tok-andreas", now=NOW)
-    assert read_session(SECRET, cookie, now=NOW + SESSION_MAX_AGE_SECONDS) == "tok-andreas"
-    assert read_session(SECRET, cookie, now=NOW + SESSION_MAX_AGE_SECONDS + 1) is None
-
-
-def test_garbage_cookies_are_no_session() -> None:
-    for cookie in (
+        f"{session_id[:-1]}A.{stamp}.{signature}",
+        f"{session_id}.{stamp[:-1]}A.{signature}",
+        f"{session_id}.{stamp}.{signature[:-2]}",
         None,
         "",
-        "v1",
-        "v1....",
-        "v2.dG9r.1.bm9uY2U.c2ln",
-        "v1.!!!.1.bm9uY2U.@@",
-        "v1.dG9r.x.bm9uY2U.c2ln",
-        "v1.dG9r.1.c2ln",
+        "garbage",
+        "a.b.c",
     ):
-        assert read_session(SECRET, cookie, now=NOW) is None
+        assert keys.id_hash(edited) is None
+
+
+def test_an_old_cookie_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = SessionKeys(SECRET, DEV_SESSION_ENCRYPTION_KEY)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: NOW)
+    started = keys.new_session()
+    monkeypatch.setattr(
+        TimestampSigner, "get_timestamp", lambda self: NOW + SESSION_MAX_AGE_SECONDS
+    )
+    assert keys.id_hash(started.cookie) == started.id_hash
+    monkeypatch.setattr(
+        TimestampSigner, "get_timestamp", lambda self: NOW + SESSION_MAX_AGE_SECONDS + 1
+    )
+    assert keys.id_hash(started.cookie) is None
+
+
+def test_tokens_are_encrypted_and_keys_rotate() -> None:
+    old = SessionKeys(SECRET, DEV_SESSION_ENCRYPTION_KEY)
+    ciphertext = old.encrypt("tok-andreas")
+    assert "tok-andreas" not in ciphertext
+    rotated = SessionKeys(SECRET, f"{OTHER_KEY},{DEV_SESSION_ENCRYPTION_KEY}")
+    assert rotated.decrypt(ciphertext) == "tok-andreas"  # the old key still decrypts
+    assert SessionKeys(SECRET, OTHER_KEY).decrypt(ciphertext) is None  # once retired, no longer
 
 
 def test_csrf_token_belongs_to_one_session() -> None:
-    first = sign_session(SECRET, "tok-andreas", now=NOW)
-    second = sign_session(SECRET, "tok-andreas", now=NOW)  # the same user, the same second
-    assert csrf_matches(SECRET, first, csrf_token(SECRET, first))
-    assert not csrf_matches(SECRET, second, csrf_token(SECRET, first))
-    assert not csrf_matches(SECRET, first, "")
-    assert not csrf_matches(SECRET, None, csrf_token(SECRET, first))
-    # The token is not the session's signature: one cannot stand in for the other.
-    assert csrf_token(SECRET, first) != first.rsplit(".", 1)[1]
+    keys = SessionKeys(SECRET, DEV_SESSION_ENCRYPTION_KEY)
+    first, second = keys.new_session(), keys.new_session()
+    assert keys.csrf_matches(first.id_hash, keys.csrf_token(first.id_hash))
+    assert not keys.csrf_matches(second.id_hash, keys.csrf_token(first.id_hash))
+    assert not keys.csrf_matches(first.id_hash, "")
+    assert not keys.csrf_matches(None, keys.csrf_token(first.id_hash))
+    forged = SessionKeys("another-secret", DEV_SESSION_ENCRYPTION_KEY).csrf_token(first.id_hash)
+    assert not keys.csrf_matches(first.id_hash, forged)
 
 
 def test_sign_in_only_sends_the_browser_on_to_a_dashboard_page() -> None:

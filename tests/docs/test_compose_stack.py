@@ -35,8 +35,17 @@ REQUIRED_SETTINGS = {
     "WEBHOOK_SECRET",
     "SESSION_SECRET",
     "PAYLOAD_KEYS",
+    "SESSION_ENCRYPTION_KEYS",
 }
-SECRETS = {"PLATFORM_SERVICE_TOKEN", "WEBHOOK_SECRET", "SESSION_SECRET", "PAYLOAD_KEYS"}
+SECRETS = {
+    "PLATFORM_SERVICE_TOKEN",
+    "WEBHOOK_SECRET",
+    "SESSION_SECRET",
+    "PAYLOAD_KEYS",
+    "SESSION_ENCRYPTION_KEYS",
+}
+# A stand-in Fernet key (32 bytes, urlsafe base64) for the variables that hold keys.
+STAND_IN_KEY = "c3RhbmQtaW4ta2V5LWZvci10aGUtY29tcG9zZS10ZXM="
 # Custom search attributes a PostgreSQL visibility store has room for, per type.
 SQL_VISIBILITY_SLOTS = {"Keyword": 10, "Int": 3}
 _VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
@@ -78,6 +87,8 @@ def interpolate(value: str) -> str:
         name = match["name"]
         if name == "PAYLOAD_KEYS":
             return f"stand-in:{new_key()}"
+        if name.endswith("_KEYS"):
+            return STAND_IN_KEY
         return "https://platform.example.com" if name.endswith("_URL") else f"stand-in-{name}"
 
     return _VARIABLE.sub(substitute, value)
