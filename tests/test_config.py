@@ -81,7 +81,12 @@ def test_a_half_configured_mtls_pair_fails_at_start(tmp_path: Path) -> None:
 
 
 def test_production_refuses_the_development_payload_key() -> None:
-    secrets = {"WEBHOOK_SECRET": "w", "PLATFORM_SERVICE_TOKEN": "p", "SESSION_SECRET": "s"}
+    secrets = {
+        "WEBHOOK_SECRET": "w",
+        "PLATFORM_SERVICE_TOKEN": "p",
+        "SESSION_SECRET": "s",
+        "SESSION_ENCRYPTION_KEYS": "b3duLWtleS1vZi10aGUtcHJvZHVjdGlvbi1zZXJ2ZXI=",
+    }
     result = _start_with({"PATH": "/usr/bin", "ENVIRONMENT": "production", **secrets})
     assert result.returncode != 0
     assert "PAYLOAD_KEYS must not hold the development key in production" in result.stderr
@@ -110,7 +115,12 @@ def test_a_keys_file_replaces_payload_keys(tmp_path: Path) -> None:
 
 
 def test_production_refuses_the_development_session_encryption_key() -> None:
-    secrets = {"webhook_secret": "w", "platform_service_token": "p", "session_secret": "s"}
+    secrets = {
+        "webhook_secret": "w",
+        "platform_service_token": "p",
+        "session_secret": "s",
+        "payload_keys": f"prod-1:{new_key()}",
+    }
     with pytest.raises(ValidationError, match="SESSION_ENCRYPTION_KEYS must be set"):
         Settings(_env_file=None, environment="production", **secrets)
     own_key = "b3duLWtleS1vZi10aGUtcHJvZHVjdGlvbi1zZXJ2ZXI="
