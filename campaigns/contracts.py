@@ -13,7 +13,14 @@ from pydantic import BaseModel, Field
 from campaigns.codes import LastAction, NextAction, StepDetail
 from campaigns.definition import CampaignDefinition, ChannelType, MessageChannel
 from campaigns.send_window import SendSchedule
-from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
+from campaigns.status import (
+    CampaignStatus,
+    EndReason,
+    PauseReason,
+    ReplySource,
+    StepStatus,
+    WaitCause,
+)
 
 WORKFLOW_ID_PREFIX = "campaign-candidate-"
 
@@ -56,6 +63,13 @@ class ReplyReceived(BaseModel):
     # if it was sent at or after the campaign started. None: when the campaign heard of it.
     received_at: datetime | None = None
     source: ReplySource = ReplySource.WEBHOOK
+
+
+class PauseRequest(BaseModel):
+    """Pause a campaign: it sends nothing until resumed, or until `until` when given."""
+
+    until: datetime | None = None
+    reason: PauseReason = PauseReason.USER
 
 
 class ChannelRestored(BaseModel):
@@ -131,6 +145,9 @@ class CampaignProgress(BaseModel):
     last_action_channel: MessageChannel | None = None
     last_action_at: datetime | None = None
     reply: ReplyReceived | None = None  # the reply that ended it: ids, time and source
+    paused_at: datetime | None = None  # while PAUSED
+    paused_until: datetime | None = None  # while PAUSED: when it resumes by itself, if ever
+    pause_reason: PauseReason | None = None  # while PAUSED
     steps: list[StepProgress]
 
     @property
@@ -152,6 +169,8 @@ class EventKind(StrEnum):
     NO_SLOT = "NO_SLOT"  # no slot before the 30-day limit: the message is not sent
     MONITORING = "MONITORING"
     REPLY_RECEIVED = "REPLY_RECEIVED"
+    PAUSED = "PAUSED"
+    RESUMED = "RESUMED"
     ENDED = "ENDED"
 
 

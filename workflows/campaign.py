@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         EventKind,
         FindReplyInput,
         FindReplyResult,
+        PauseRequest,
         RecordProgressInput,
         ReleaseSlotsInput,
         ReplyReceived,
@@ -44,7 +45,13 @@ with workflow.unsafe.imports_passed_through():
         MessageChannel,
         MessageNode,
     )
-    from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
+    from campaigns.status import (
+        CampaignStatus,
+        EndReason,
+        ReplySource,
+        StepStatus,
+        WaitCause,
+    )
     from campaigns.wording import delay_summary, send_summary
     from workflows import policies
     from workflows.search_attributes import (
@@ -159,6 +166,9 @@ class CampaignWorkflow:
         self._v3: bool | None = None
         self._slot_booked = False  # a send waits for a slot booked ahead in the ledger
         self._cancelled = False
+        self._paused = False
+        # The active status a pause hides, shown again on resume.
+        self._status_before_pause = CampaignStatus.RUNNING
         self._restored: set[ChannelType] = set()
         self._unrecorded_events: list[CampaignEvent] = []
         self._event_seq = 0
@@ -182,6 +192,8 @@ class CampaignWorkflow:
             # Cancellation from the API: caught so the end is recorded like any other end.
             self._cancelled = True
         await self._finish()
+        # A pause, resume or cancel answered with the state it left: let each answer first.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self._progress
 
     @workflow.signal
@@ -214,6 +226,54 @@ class CampaignWorkflow:
 
     @workflow.query
     def progress(self) -> CampaignProgress:
+        return self._progress
+
+    @workflow.update
+    async def pause(self, request: PauseRequest) -> CampaignProgress:
+        """Send nothing until resumed, or until `request.until` (a new pause moves it). A send
+        already under way finishes; the 30-day limit still applies (docs/decisions.md)."""
+        now = workflow.now()
+        until = request.until if request.until is None or request.until > now else None
+        if not self._paused:
+            self._paused = True
+            self._status_before_pause = self._progress.status
+            self._progress.paused_at = now
+            self._set_status(CampaignStatus.PAUSED)
+        self._progress.paused_until, self._progress.pause_reason = until, request.reason
+        if until is not None:
+            self._set_next_action(NextAction.RESUME, None, until)
+        self._event(
+            EventKind.PAUSED,
+            reason=request.reason.value,
+            until=until.isoformat() if until else None,
+        )
+        await self._record()
+        return self._progress
+
+    @pause.validator
+    def _may_pause(self, request: PauseRequest) -> None:
+        self._must_be_running("paused")
+
+    @workflow.update
+    async def resume(self) -> CampaignProgress:
+        """Go on at once: a message that fell due while paused goes out first (in its send
+        window, through the ledger), and the delays after it count from then."""
+        if self._paused:
+            self._resume()
+            await self._record()
+        return self._progress
+
+    @resume.validator
+    def _may_resume(self) -> None:
+        self._must_be_running("resumed")
+
+    @workflow.update
+    async def cancel(self) -> CampaignProgress:
+        """End the campaign now, like a cancellation request, and answer once it has ended:
+        a send under way is settled first (posted or not), nothing after it is sent."""
+        if self._progress.ended_at is None:
+            self._cancelled = True
+            await workflow.wait_condition(lambda: self._progress.ended_at is not None)
         return self._progress
 
     # --- the walk ------------------------------------------------------------------------------
@@ -256,6 +316,8 @@ class CampaignWorkflow:
         recheck: timedelta | None = None
         last_cause: WaitCause | None = None
         while True:
+            if not await self._wait_while_paused():
+                return
             step.attempts += 1
             outcome = await self._attempt_send(node)
             if outcome is None:  # stopped by reply, cancel or the deadline
@@ -469,7 +531,7 @@ class CampaignWorkflow:
     def _leave_channel_wait(self, node: MessageNode) -> None:
         """The send got past its channel and slot waits: the campaign no longer waits."""
         step = self._steps[node.id]
-        if self._progress.status is CampaignStatus.WAITING_FOR_CHANNEL:
+        if self._active_status() is CampaignStatus.WAITING_FOR_CHANNEL:
             self._set_status(CampaignStatus.RUNNING)
             self._event(EventKind.CHANNEL_RESTORED, node_id=node.id)
         elif step.status is not StepStatus.WAITING_FOR_SLOT:
@@ -602,6 +664,9 @@ class CampaignWorkflow:
         self._progress.current_node_id = None
         self._clear_waiting()
         self._set_next_action(None, None, None)
+        self._paused = False
+        self._progress.paused_at = self._progress.paused_until = None
+        self._progress.pause_reason = None
         self._set_status(status)
         self._event(EventKind.ENDED, reason=reason.value)
         await self._record(final=True)
@@ -617,6 +682,40 @@ class CampaignWorkflow:
         if self._v3 is None:
             self._v3 = workflow.patched(SENDING_LIMITS_PATCH)
         return self._v3
+
+    def _must_be_running(self, verb: str) -> None:
+        """Validators: an ended (or ending) campaign cannot be paused or resumed."""
+        if self._progress.ended_at is not None or self._should_stop():
+            raise ValueError(f"the campaign has ended and cannot be {verb}")
+
+    async def _wait_while_paused(self) -> bool:
+        """Before a send: wait while paused, until resumed or the pause's own end; False if
+        the campaign must stop meanwhile. No command at all when not paused."""
+        while self._paused and not self._should_stop():
+            until = self._progress.paused_until
+            due = min(until, self._deadline) if until else self._deadline
+            await self._wait_until(
+                due,
+                lambda until=until: not self._paused or self._progress.paused_until != until,
+                "Paused: resume at the pause's end",
+            )
+            if self._paused and until is not None and workflow.now() >= until:
+                self._resume()
+                await self._record()
+        return not self._should_stop()
+
+    def _resume(self) -> None:
+        self._paused = False
+        self._progress.paused_at = self._progress.paused_until = None
+        self._progress.pause_reason = None
+        self._set_status(self._status_before_pause)
+        if self._progress.next_action is NextAction.RESUME:
+            self._set_next_action(None, None, None)
+        self._event(EventKind.RESUMED)
+
+    def _active_status(self) -> CampaignStatus:
+        """The status the campaign has, or will have again once resumed."""
+        return self._status_before_pause if self._paused else self._progress.status
 
     def _should_stop(self) -> bool:
         return self._reply is not None or self._cancelled or workflow.now() >= self._deadline
@@ -656,6 +755,11 @@ class CampaignWorkflow:
         progress.waiting_channel_type = progress.waiting_cause = None
 
     def _set_status(self, status: CampaignStatus) -> None:
+        if self._paused and status in (CampaignStatus.RUNNING, CampaignStatus.WAITING_FOR_CHANNEL):
+            # A send that was under way when the pause came ended in a wait (or out of one):
+            # the campaign stays PAUSED and shows that status again on resume.
+            self._status_before_pause = status
+            return
         self._progress.status = status
         if self._indexed_status is not status:
             self._indexed_status = status
