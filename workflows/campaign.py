@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from enum import Enum
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -48,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from campaigns.status import (
         CampaignStatus,
         EndReason,
+        PauseReason,
         ReplySource,
         StepStatus,
         WaitCause,
@@ -136,6 +138,17 @@ def execution_timeout_for(campaign: CampaignInput) -> timedelta:
     )
 
 
+class _ReplyTaken(Enum):
+    IGNORED = "ignored"  # an earlier campaign's, a handled out-of-office, or already ended
+    STOPPED = "stopped"  # a reply: the campaign ends
+    PAUSED = "paused"  # an out-of-office reply the user pauses on
+
+
+def _pauses(reply: ReplyReceived | None) -> bool:
+    """An out-of-office reply that pauses the campaign rather than ending it."""
+    return reply is not None and reply.auto_reply is not None and reply.pause_until is not None
+
+
 @workflow.defn(name="CampaignWorkflow")
 class CampaignWorkflow:
     @workflow.init
@@ -167,6 +180,7 @@ class CampaignWorkflow:
         self._slot_booked = False  # a send waits for a slot booked ahead in the ledger
         self._cancelled = False
         self._paused = False
+        self._handled_auto_replies: list[int] = []  # out-of-office replies that paused it
         # The active status a pause hides, shown again on resume.
         self._status_before_pause = CampaignStatus.RUNNING
         self._restored: set[ChannelType] = set()
@@ -197,10 +211,17 @@ class CampaignWorkflow:
         return self._progress
 
     @workflow.signal
-    def reply(self, reply: ReplyReceived) -> None:
-        """The candidate wrote back (webhook, reply check or pre-send check): halt at once."""
+    async def reply(self, reply: ReplyReceived) -> None:
+        """The candidate wrote back (webhook, reply check or pre-send check): halt at once;
+        or, for an out-of-office reply the user chose to pause on, pause until its date."""
+        if self._take_reply(reply) is _ReplyTaken.PAUSED:
+            await self._record()
+
+    def _take_reply(self, reply: ReplyReceived) -> _ReplyTaken:
         if self._reply is not None or self._progress.ended_at is not None:
-            return
+            return _ReplyTaken.IGNORED
+        if reply.message_id is not None and reply.message_id in self._handled_auto_replies:
+            return _ReplyTaken.IGNORED  # an out-of-office reply that already paused it
         data: dict[str, object] = {
             "channel_id": reply.channel_id,
             "message_id": reply.message_id,
@@ -211,13 +232,25 @@ class CampaignWorkflow:
                 # Written before this campaign started: an earlier campaign's reply (a replayed
                 # webhook, or a late one). It must not stop this campaign.
                 workflow.logger.info("Reply ignored: sent before this campaign started")
-                return
+                return _ReplyTaken.IGNORED
             data["sent_at"] = reply.received_at.isoformat() if reply.received_at else None
+        if reply.auto_reply is not None:
+            data["auto_reply"] = reply.auto_reply.value
+        if reply.auto_reply is not None and reply.pause_until is not None:
+            # The user pauses on an out-of-office reply: not a reply, a date to wait for.
+            if reply.message_id is not None:
+                self._handled_auto_replies.append(reply.message_id)
+            returns_on = reply.returns_on.isoformat() if reply.returns_on else None
+            self._event(EventKind.AUTO_REPLY_RECEIVED, returns_on=returns_on, **data)
+            if reply.pause_until > workflow.now():
+                self._pause(reply.pause_until, PauseReason.AUTO_REPLY)
+            return _ReplyTaken.PAUSED
         self._event(EventKind.REPLY_RECEIVED, **data)
         self._reply = self._progress.reply = reply
         self._progress.status = CampaignStatus.REPLIED
         self._progress.end_reason = EndReason.REPLIED
         self._last_action(LastAction.CANDIDATE_REPLIED)
+        return _ReplyTaken.STOPPED
 
     @workflow.signal
     def channel_restored(self, restored: ChannelRestored) -> None:
@@ -232,21 +265,7 @@ class CampaignWorkflow:
     async def pause(self, request: PauseRequest) -> CampaignProgress:
         """Send nothing until resumed, or until `request.until` (a new pause moves it). A send
         already under way finishes; the 30-day limit still applies (docs/decisions.md)."""
-        now = workflow.now()
-        until = request.until if request.until is None or request.until > now else None
-        if not self._paused:
-            self._paused = True
-            self._status_before_pause = self._progress.status
-            self._progress.paused_at = now
-            self._set_status(CampaignStatus.PAUSED)
-        self._progress.paused_until, self._progress.pause_reason = until, request.reason
-        if until is not None:
-            self._set_next_action(NextAction.RESUME, None, until)
-        self._event(
-            EventKind.PAUSED,
-            reason=request.reason.value,
-            until=until.isoformat() if until else None,
-        )
+        self._pause(request.until, request.reason)
         await self._record()
         return self._progress
 
@@ -322,6 +341,14 @@ class CampaignWorkflow:
             outcome = await self._attempt_send(node)
             if outcome is None:  # stopped by reply, cancel or the deadline
                 return
+            if outcome.kind is SendOutcomeKind.REPLY_DETECTED and _pauses(outcome.reply):
+                # An out-of-office reply the user pauses on: nothing was sent; send it once
+                # the campaign resumes.
+                step.attempts -= 1
+                if outcome.reply is not None:
+                    self._take_reply(outcome.reply)
+                    await self._record()
+                continue
             if outcome.kind is SendOutcomeKind.WAIT_FOR_SLOT:
                 step.attempts -= 1  # nothing was tried: the slot is not now
                 if not await self._wait_for_slot(node, outcome):
@@ -379,6 +406,7 @@ class CampaignWorkflow:
             not_after=self._deadline,
             send_window=self._campaign.definition.send_window,
             time_scale=self._campaign.time_scale,
+            handled_auto_replies=list(self._handled_auto_replies),
         )
         send = workflow.start_activity(
             ActivityName.SEND_MESSAGE,
@@ -446,7 +474,7 @@ class CampaignWorkflow:
             self._event(EventKind.MESSAGE_SENT, node_id=node.id, message_id=outcome.message_id)
             return
         if outcome.kind is SendOutcomeKind.REPLY_DETECTED and outcome.reply is not None:
-            self.reply(outcome.reply)  # a no-op if the campaign was already stopped
+            self._take_reply(outcome.reply)  # a no-op if the campaign was already stopped
         _set_detail(step, StepDetail.STOPPED_BEFORE_POST)
 
     async def _wait_for_channel(
@@ -546,7 +574,7 @@ class CampaignWorkflow:
         step.due_at = None
         if outcome.kind is SendOutcomeKind.REPLY_DETECTED:
             # The pre-send check found a reply the webhook did not deliver: nothing was sent.
-            self.reply(outcome.reply or ReplyReceived(source=ReplySource.PRE_SEND_CHECK))
+            self._take_reply(outcome.reply or ReplyReceived(source=ReplySource.PRE_SEND_CHECK))
             return
         step.finished_at = now
         step.platform_channel_id = outcome.channel_id
@@ -598,6 +626,7 @@ class CampaignWorkflow:
                     since=self._replies_count_from,
                     until=self._deadline,
                     source=ReplySource.FINAL_CHECK,
+                    handled_auto_replies=list(self._handled_auto_replies),
                 ),
                 start_to_close_timeout=policies.FINAL_REPLY_CHECK_TIMEOUT,
                 schedule_to_close_timeout=policies.scaled_at_least(
@@ -612,7 +641,7 @@ class CampaignWorkflow:
             self._progress.last_error = CampaignError.FINAL_REPLY_CHECK_FAILED
             return
         if found.reply is not None:
-            self.reply(found.reply)
+            self._take_reply(found.reply)
 
     async def _release_slots(self) -> None:
         """Give back the slots this campaign still has booked ahead: other campaigns of the
@@ -703,6 +732,21 @@ class CampaignWorkflow:
                 self._resume()
                 await self._record()
         return not self._should_stop()
+
+    def _pause(self, until: datetime | None, reason: PauseReason) -> None:
+        now = workflow.now()
+        until = until if until is None or until > now else None
+        if not self._paused:
+            self._paused = True
+            self._status_before_pause = self._progress.status
+            self._progress.paused_at = now
+            self._set_status(CampaignStatus.PAUSED)
+        self._progress.paused_until, self._progress.pause_reason = until, reason
+        if until is not None:
+            self._set_next_action(NextAction.RESUME, None, until)
+        self._event(
+            EventKind.PAUSED, reason=reason.value, until=until.isoformat() if until else None
+        )
 
     def _resume(self) -> None:
         self._paused = False
