@@ -66,6 +66,11 @@ class ReplyView(ApiModel):
         default=None,
         description="The reply's text, read from the platform when viewed (null if unreadable)",
     )
+    auto_reply: str | None = Field(
+        default=None,
+        description="OUT_OF_OFFICE or AUTOMATIC when it was an automatic reply; null for one a "
+        "person wrote",
+    )
 
 
 class EventView(ApiModel):
