@@ -3,15 +3,22 @@
 Shared by the send activity's pre-send check, the final check before a campaign ends without
 a reply, and the reply watcher's sweep, so that "what counts as a reply" is decided in one
 place: a message from the candidate, on any of the owner's readable channels, sent at or
-after the campaign started (and not after it ended).
+after the campaign started (and not after it ended). A message a person wrote wins over an
+automatic one (out of office, `campaigns/auto_reply.py`), which counts only when there is no
+other and the campaign has not handled it yet.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
+from campaigns.auto_reply import AutoReplyAction, classify, resume_at
 from campaigns.contracts import ReplyReceived
+from campaigns.sending_limits import SendingSettings
 from campaigns.status import ReplySource
+from db.engine import SessionFactory
+from db.sending_settings import load_settings
 from recruiting_platform import (
     CandidateUnreachable,
     Channel,
@@ -67,25 +74,69 @@ def first_reply(
     since: datetime,
     until: datetime | None = None,
     source: ReplySource,
+    handled_auto_replies: Collection[int] = (),
 ) -> ReplyReceived | None:
-    """The candidate's earliest message in [since, until] on any channel, as a reply."""
-    found: ReplyReceived | None = None
+    """The candidate's earliest message in [since, until] on any channel that a person wrote,
+    as a reply; failing that, the earliest automatic reply not handled yet."""
+    written: ReplyReceived | None = None
+    automatic: ReplyReceived | None = None
     for channel_id, messages in chats.items():
         for message in messages:
             sent_at = message.sentAt
             if (
-                message.from_ == candidate_id
-                and sent_at is not None
-                and sent_at >= since
-                and (until is None or sent_at <= until)
-                and (found is None or sent_at < (found.received_at or sent_at))
+                message.from_ != candidate_id
+                or sent_at is None
+                or sent_at < since
+                or (until is not None and sent_at > until)
             ):
-                found = ReplyReceived(
-                    channel_id=channel_id,
-                    message_id=message.id,
-                    received_at=sent_at,
-                    source=source,
-                )
+                continue
+            verdict = classify(message.subject, message.body, sent_at=sent_at)
+            if verdict is not None and message.id in handled_auto_replies:
+                continue
+            reply = ReplyReceived(
+                channel_id=channel_id,
+                message_id=message.id,
+                received_at=sent_at,
+                source=source,
+                auto_reply=verdict.kind if verdict else None,
+                returns_on=verdict.returns_on if verdict else None,
+            )
+            if verdict is None:
+                written = _earlier(written, reply)
+            else:
+                automatic = _earlier(automatic, reply)
+    return written or automatic
+
+
+def with_auto_reply_action(reply: ReplyReceived, settings: SendingSettings) -> ReplyReceived:
+    """The user's choice for an automatic reply: pause until its return date (the day's start
+    in their time zone), or nothing added (it stops the campaign like any reply)."""
+    if (
+        reply.auto_reply is None
+        or reply.returns_on is None
+        or settings.auto_reply_action is not AutoReplyAction.PAUSE
+    ):
+        return reply
+    until = resume_at(reply.returns_on, settings.schedule.zone)
+    return reply.model_copy(update={"pause_until": until})
+
+
+async def with_users_auto_reply_action(
+    sessions: SessionFactory, owner_user_id: int, reply: ReplyReceived
+) -> ReplyReceived:
+    """`with_auto_reply_action` with the owner's saved choice (read only for an auto-reply)."""
+    if reply.auto_reply is None:
+        return reply
+    async with sessions() as session:
+        settings, _ = await load_settings(session, owner_user_id)
+    return with_auto_reply_action(reply, settings)
+
+
+def _earlier(found: ReplyReceived | None, reply: ReplyReceived) -> ReplyReceived:
+    if found is None or found.received_at is None:
+        return reply
+    if reply.received_at is not None and reply.received_at < found.received_at:
+        return reply
     return found
 
 

@@ -19,7 +19,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.chat_reading import first_reply, read_chats
+from activities.chat_reading import first_reply, read_chats, with_users_auto_reply_action
 from campaigns.contracts import (
     ActivityName,
     FindReplyInput,
@@ -74,7 +74,10 @@ class ReplyCheckActivities:
             since=request.since,
             until=request.until,
             source=request.source,
+            handled_auto_replies=request.handled_auto_replies,
         )
+        if reply is not None:
+            reply = await with_users_auto_reply_action(self._sessions, request.owner_user_id, reply)
         return FindReplyResult(reply=reply)
 
     @activity.defn(name=ActivityName.CHECK_REPLY_BATCH)
@@ -142,6 +145,7 @@ class ReplyCheckActivities:
         )
         if reply is None:
             return "none"
+        reply = await with_users_auto_reply_action(self._sessions, campaign.owner_user_id, reply)
         handle = self._temporal.get_workflow_handle(campaign.workflow_id, run_id=campaign.run_id)
         try:
             await handle.signal(REPLY_SIGNAL, reply)

@@ -22,7 +22,12 @@ from datetime import UTC, datetime, timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from activities.chat_reading import first_reply, pick_channel, read_chats
+from activities.chat_reading import (
+    first_reply,
+    pick_channel,
+    read_chats,
+    with_users_auto_reply_action,
+)
 from campaigns.codes import StepDetail
 from campaigns.contracts import (
     ActivityName,
@@ -201,8 +206,10 @@ class SendingActivities:
             request.candidate_id,
             since=request.campaign_started_at,
             source=ReplySource.PRE_SEND_CHECK,
+            handled_auto_replies=request.handled_auto_replies,
         )
         if reply is not None:
+            reply = await with_users_auto_reply_action(self._sessions, request.owner_user_id, reply)
             return SendOutcome(kind=SendOutcomeKind.REPLY_DETECTED, reply=reply)
 
         if retry:

@@ -14,8 +14,15 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import (
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -26,16 +33,18 @@ from api.errors import ApiError, is_temporal_connect_failure, not_found, tempora
 from api.platform_access import Caller, load_candidate, load_candidates
 from api.role_overview import overview_entries, overview_row, with_step_statuses
 from api.schemas import (
+    BulkControlResult,
     CampaignLinks,
     CampaignStarted,
+    CampaignState,
     CampaignView,
     CancelResult,
     RoleCampaignPage,
 )
 from api.services import AppServices
-from campaigns.contracts import CampaignInput, workflow_id_for
+from campaigns.contracts import CampaignInput, CampaignProgress, PauseRequest, workflow_id_for
 from campaigns.definition import CampaignDefinition
-from campaigns.status import CampaignStatus
+from campaigns.status import CampaignStatus, PauseReason
 from db import campaign_queries, campaign_store
 from temporal_client import plain_payload
 from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_attributes_for
@@ -44,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 START_ATTEMPTS = 5
 MEMO_KEY = "campaign"
+# Pauses or resumes sent to Temporal at once by a pause of all a user's campaigns.
+BULK_CONCURRENCY = 10
 
 
 @dataclass(frozen=True)
@@ -211,19 +222,101 @@ class CampaignService:
         )
 
     async def _cancel_and_wait(self, handle: WorkflowHandle) -> bool:
-        """Request cancellation; True when the workflow recorded its end within the wait."""
+        """Cancel with the workflow's `cancel` Update, which answers once the campaign has
+        ended (a send under way settled first); True when that came within
+        CANCEL_WAIT_SECONDS. Past it the Update, already accepted, still ends the campaign."""
         try:
-            await handle.cancel()
+            update = await handle.start_update(
+                CampaignWorkflow.cancel, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+            )
         except RPCError as error:
-            if error.status is not RPCStatusCode.NOT_FOUND:
-                raise temporal_unavailable() from error
+            if error.status is RPCStatusCode.NOT_FOUND:
+                return True  # it ended meanwhile
+            raise temporal_unavailable() from error
         try:
-            await asyncio.wait_for(handle.result(), self._settings.cancel_wait_seconds)
-        except TimeoutError:
-            return False
-        except Exception:  # any end will do
-            return True
+            await asyncio.wait_for(update.result(), self._settings.cancel_wait_seconds)
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            return False  # the SDK turns the wait's cancellation into the latter
+        except (WorkflowUpdateFailedError, RPCError):
+            return True  # it ended before the cancel could answer: any end will do
         return True
+
+    # --- pause and resume -----------------------------------------------------------------------
+
+    async def pause(
+        self, caller: Caller, role_id: int, candidate_id: int, until: datetime | None
+    ) -> CampaignState:
+        """Pause the candidate's active campaign (again: moves its resume date)."""
+        await load_candidate(self._services, caller, role_id, candidate_id)
+        _must_be_ahead(until)
+        running = await self._own_running(caller, role_id, candidate_id)
+        request = PauseRequest(until=until, reason=PauseReason.USER)
+        return await self._control(running, CampaignWorkflow.pause, request)
+
+    async def resume(self, caller: Caller, role_id: int, candidate_id: int) -> CampaignState:
+        """Resume the candidate's paused campaign; resuming a running one changes nothing."""
+        await load_candidate(self._services, caller, role_id, candidate_id)
+        running = await self._own_running(caller, role_id, candidate_id)
+        return await self._control(running, CampaignWorkflow.resume)
+
+    async def pause_all(self, caller: Caller, until: datetime | None) -> BulkControlResult:
+        """Pause every active campaign of the caller (a vacation), in all their roles."""
+        _must_be_ahead(until)
+        request = PauseRequest(until=until, reason=PauseReason.ALL_CAMPAIGNS)
+        return await self._control_all(caller, CampaignWorkflow.pause, request)
+
+    async def resume_all(self, caller: Caller) -> BulkControlResult:
+        return await self._control_all(caller, CampaignWorkflow.resume)
+
+    async def _own_running(
+        self, caller: Caller, role_id: int, candidate_id: int
+    ) -> RunningCampaign:
+        """The caller's running campaign for the candidate in this role; 404 or 409 if none."""
+        running = await self.running_campaign(candidate_id)
+        if running and running.owner_user_id == caller.user.id and running.role_id == role_id:
+            return running
+        async with self._services.sessions() as session:
+            latest = await campaign_queries.latest_for_candidate(session, role_id, candidate_id)
+        if latest is None or latest.owner_user_id != caller.user.id:
+            raise not_found("No campaign for this candidate")
+        raise _ended(latest.id)
+
+    async def _control(
+        self, running: RunningCampaign, update: Any, *args: PauseRequest
+    ) -> CampaignState:
+        """Run a pause or resume Update and answer with the state it left."""
+        try:
+            progress: CampaignProgress = await running.handle.execute_update(update, *args)
+        except WorkflowUpdateFailedError:
+            raise _ended(running.campaign_id) from None  # its validator: the campaign ended
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise _ended(running.campaign_id) from None
+            raise temporal_unavailable() from error
+        return _state_of(progress)
+
+    async def _control_all(
+        self, caller: Caller, update: Any, *args: PauseRequest
+    ) -> BulkControlResult:
+        async with self._services.sessions() as session:
+            active = await campaign_queries.active_of_owner(session, caller.user.id)
+        limit = asyncio.Semaphore(BULK_CONCURRENCY)
+
+        async def one(candidate_id: int) -> CampaignState | None:
+            async with limit:
+                running = await self.running_campaign(candidate_id)
+                if running is None or running.owner_user_id != caller.user.id:
+                    return None
+                try:
+                    return await self._control(running, update, *args)
+                except ApiError as error:
+                    if error.status == 409:
+                        return None
+                    raise
+
+        results = await asyncio.gather(*(one(candidate_id) for _, candidate_id in active))
+        changed = [state for state in results if state is not None]
+        return BulkControlResult(changed=changed, skipped=len(results) - len(changed))
 
     # --- cancel --------------------------------------------------------------------------------
 
@@ -290,3 +383,35 @@ class CampaignService:
             next_cursor=encode_cursor(following) if following < len(entries) else None,
             total=len(entries),
         )
+
+
+def _must_be_ahead(until: datetime | None) -> None:
+    if until is not None and until <= datetime.now(UTC):
+        raise ApiError(
+            422,
+            "INVALID_PAUSE",
+            "until: must be in the future",
+            [{"field": "until", "reason": "must be in the future"}],
+        )
+
+
+def _ended(campaign_id: str) -> ApiError:
+    return ApiError(
+        409,
+        "CAMPAIGN_ENDED",
+        "The campaign has ended; it can no longer be paused or resumed",
+        [{"campaignId": campaign_id}],
+    )
+
+
+def _state_of(progress: CampaignProgress) -> CampaignState:
+    return CampaignState(
+        campaign_id=progress.campaign_id,
+        status=progress.status.value,
+        paused_at=progress.paused_at,
+        paused_until=progress.paused_until,
+        pause_reason=progress.pause_reason.value if progress.pause_reason else None,
+        ends_at=progress.ends_at,
+        ended_at=progress.ended_at,
+        end_reason=progress.end_reason.value if progress.end_reason else None,
+    )

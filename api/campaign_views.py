@@ -208,6 +208,7 @@ def _reply_view(events: Sequence[CampaignEventRow], chats: PlatformChats) -> Rep
         source=event.data.get("source"),
         subject=message.subject if message else None,
         body=message.body if message else None,
+        auto_reply=event.data.get("auto_reply"),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -65,6 +65,11 @@ class ReplyView(ApiModel):
     body: str | None = Field(
         default=None,
         description="The reply's text, read from the platform when viewed (null if unreadable)",
+    )
+    auto_reply: str | None = Field(
+        default=None,
+        description="OUT_OF_OFFICE or AUTOMATIC when it was an automatic reply; null for one a "
+        "person wrote",
     )
 
 
@@ -150,6 +155,36 @@ class RoleCampaignPage(ApiModel):
     items: list[RoleCampaignRow]
     next_cursor: str | None = None
     total: int
+
+
+class PauseBody(ApiModel):
+    until: AwareDatetime | None = Field(
+        default=None,
+        description="When the campaign resumes by itself (ISO 8601 with an offset); none: "
+        "until resumed. The 30-day limit still applies.",
+    )
+
+
+class CampaignState(ApiModel):
+    """A campaign's state right after a pause, resume or cancel, from Temporal itself."""
+
+    campaign_id: str
+    status: str
+    paused_at: datetime | None = None
+    paused_until: datetime | None = Field(
+        default=None, description="When a paused campaign resumes by itself, if it does"
+    )
+    pause_reason: str | None = Field(default=None, description="USER, ALL_CAMPAIGNS or AUTO_REPLY")
+    ends_at: datetime = Field(description="The 30-day limit; a pause does not move it")
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+
+
+class BulkControlResult(ApiModel):
+    """A pause or resume of all the caller's active campaigns."""
+
+    changed: list[CampaignState] = Field(description="The campaigns paused (or resumed)")
+    skipped: int = Field(description="Campaigns that ended meanwhile")
 
 
 class CancelResult(ApiModel):

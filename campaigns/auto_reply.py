@@ -22,8 +22,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class AutoReplyAction(StrEnum):
+    """What an automatic reply does to a campaign: the user's choice."""
+
+    STOP = "STOP"  # like any reply (the default: the safe mistake)
+    PAUSE = "PAUSE"  # pause until the return date in it; stop when it names none
 
 
 class AutoReplyKind(StrEnum):
@@ -181,6 +189,12 @@ def classify(subject: str | None, body: str | None, *, sent_at: datetime) -> Aut
     if kind is None:
         return None
     return AutoReply(kind=kind, returns_on=return_date(body_text, sent_at.date()), sign=sign)
+
+
+def resume_at(returns_on: date, zone: ZoneInfo) -> datetime:
+    """When a campaign paused by an out-of-office reply resumes: the return day's start in
+    the user's time zone (the send window, if any, then decides the hour)."""
+    return datetime.combine(returns_on, time(0), zone)
 
 
 def return_date(text: str, sent_on: date) -> date | None:

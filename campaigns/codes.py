@@ -18,6 +18,7 @@ class NextAction(StrEnum):
     NEXT_DELAY = "NEXT_DELAY"  # a delay follows this one
     CAMPAIGN_CONTINUES = "CAMPAIGN_CONTINUES"  # a delay ends the definition
     END_IF_NO_REPLY = "END_IF_NO_REPLY"  # every step done: wait for a reply until the limit
+    RESUME = "RESUME"  # paused: resumes by itself at `next_action_at`
 
 
 class LastAction(StrEnum):

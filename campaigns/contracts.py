@@ -4,16 +4,24 @@ without breaking running campaigns (new fields always get defaults)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from campaigns.auto_reply import AutoReplyKind
 from campaigns.codes import LastAction, NextAction, StepDetail
 from campaigns.definition import CampaignDefinition, ChannelType, MessageChannel
 from campaigns.send_window import SendSchedule
-from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
+from campaigns.status import (
+    CampaignStatus,
+    EndReason,
+    PauseReason,
+    ReplySource,
+    StepStatus,
+    WaitCause,
+)
 
 WORKFLOW_ID_PREFIX = "campaign-candidate-"
 
@@ -56,6 +64,18 @@ class ReplyReceived(BaseModel):
     # if it was sent at or after the campaign started. None: when the campaign heard of it.
     received_at: datetime | None = None
     source: ReplySource = ReplySource.WEBHOOK
+    # An automatic reply (out of office): shown as such. With `pause_until` (the user chose
+    # to pause on one, and it names a return date) it pauses the campaign instead of ending it.
+    auto_reply: AutoReplyKind | None = None
+    returns_on: date | None = None  # the return date an out-of-office reply names
+    pause_until: datetime | None = None
+
+
+class PauseRequest(BaseModel):
+    """Pause a campaign: it sends nothing until resumed, or until `until` when given."""
+
+    until: datetime | None = None
+    reason: PauseReason = PauseReason.USER
 
 
 class ChannelRestored(BaseModel):
@@ -131,6 +151,9 @@ class CampaignProgress(BaseModel):
     last_action_channel: MessageChannel | None = None
     last_action_at: datetime | None = None
     reply: ReplyReceived | None = None  # the reply that ended it: ids, time and source
+    paused_at: datetime | None = None  # while PAUSED
+    paused_until: datetime | None = None  # while PAUSED: when it resumes by itself, if ever
+    pause_reason: PauseReason | None = None  # while PAUSED
     steps: list[StepProgress]
 
     @property
@@ -152,6 +175,9 @@ class EventKind(StrEnum):
     NO_SLOT = "NO_SLOT"  # no slot before the 30-day limit: the message is not sent
     MONITORING = "MONITORING"
     REPLY_RECEIVED = "REPLY_RECEIVED"
+    AUTO_REPLY_RECEIVED = "AUTO_REPLY_RECEIVED"  # an out-of-office reply that paused it
+    PAUSED = "PAUSED"
+    RESUMED = "RESUMED"
     ENDED = "ENDED"
 
 
@@ -201,6 +227,8 @@ class SendMessageInput(BaseModel):
     not_after: datetime | None = None  # the campaign's 30-day limit: no slot after it
     send_window: SendSchedule | None = None  # the definition's own window, if it has one
     time_scale: float = 1.0  # divides the pacing gap, as it divides every campaign duration
+    # Automatic replies that already paused the campaign: not a reply any more.
+    handled_auto_replies: list[int] = Field(default_factory=list)
 
 
 class ReleaseSlotsInput(BaseModel):
@@ -245,6 +273,7 @@ class FindReplyInput(BaseModel):
     since: datetime  # the campaign's start: older messages belong to an earlier campaign
     until: datetime | None = None  # the campaign's end: later ones are not its concern
     source: ReplySource = ReplySource.FINAL_CHECK
+    handled_auto_replies: list[int] = Field(default_factory=list)
 
 
 class FindReplyResult(BaseModel):

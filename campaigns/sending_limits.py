@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from campaigns.auto_reply import AutoReplyAction
 from campaigns.camel_model import CamelModel
 from campaigns.definition import CHANNEL_TYPE_OF, ChannelType, MessageChannel
 from campaigns.send_window import SendSchedule, any_time, local_label, next_open
@@ -136,6 +137,9 @@ class SendingSettings(CamelModel):
     schedule gets business hours in their own zone (docs/sending-limits.md)."""
 
     schedule: SendSchedule = Field(default_factory=any_time)
+    # What an automatic reply (out of office) does: stop the campaign like any reply, or pause
+    # it until the return date it names (campaigns/auto_reply.py).
+    auto_reply_action: AutoReplyAction = AutoReplyAction.STOP
     limits: SendingLimits = Field(default_factory=SendingLimits)
     pacing: Pacing = Field(default_factory=Pacing)
 

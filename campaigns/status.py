@@ -8,6 +8,7 @@ from enum import StrEnum
 class CampaignStatus(StrEnum):
     RUNNING = "RUNNING"
     WAITING_FOR_CHANNEL = "WAITING_FOR_CHANNEL"
+    PAUSED = "PAUSED"  # sends nothing until resumed (by the user or at its resume date)
     REPLIED = "REPLIED"
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
@@ -18,7 +19,9 @@ class CampaignStatus(StrEnum):
         return self in ACTIVE_STATUSES
 
 
-ACTIVE_STATUSES = frozenset({CampaignStatus.RUNNING, CampaignStatus.WAITING_FOR_CHANNEL})
+ACTIVE_STATUSES = frozenset(
+    {CampaignStatus.RUNNING, CampaignStatus.WAITING_FOR_CHANNEL, CampaignStatus.PAUSED}
+)
 
 
 class StepStatus(StrEnum):
@@ -78,6 +81,14 @@ class WaitCause(StrEnum):
     DAILY_LIMIT = "DAILY_LIMIT"  # the account's rolling 24-hour limit is full
     WEEKLY_LIMIT = "WEEKLY_LIMIT"  # the account's rolling 7-day limit is full
     PACING = "PACING"  # spaced from the account's other sends
+
+
+class PauseReason(StrEnum):
+    """Who paused a campaign."""
+
+    USER = "USER"  # the recruiter paused this campaign
+    ALL_CAMPAIGNS = "ALL_CAMPAIGNS"  # the recruiter paused all their campaigns (a vacation)
+    AUTO_REPLY = "AUTO_REPLY"  # the candidate's out-of-office reply, until their return date
 
 
 class ReplySource(StrEnum):

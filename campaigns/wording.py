@@ -93,6 +93,7 @@ _NEXT_ACTIONS: dict[NextAction, str] = {
     NextAction.NEXT_DELAY: "Next delay",
     NextAction.CAMPAIGN_CONTINUES: "Campaign continues",
     NextAction.END_IF_NO_REPLY: "Campaign ends if no reply",
+    NextAction.RESUME: "Resumes",
 }
 _LAST_ACTIONS: dict[LastAction, str] = {
     LastAction.SENT: "sent",

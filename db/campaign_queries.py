@@ -22,6 +22,19 @@ async def latest_for_candidate(
     )
 
 
+async def active_of_owner(session: AsyncSession, owner_user_id: int) -> list[tuple[int, int]]:
+    """(role id, candidate id) of every active campaign of a user, by candidate."""
+    rows = await session.execute(
+        select(Campaign.role_id, Campaign.candidate_id)
+        .where(
+            Campaign.owner_user_id == owner_user_id,
+            Campaign.status.in_([s.value for s in ACTIVE_STATUSES]),
+        )
+        .order_by(Campaign.candidate_id)
+    )
+    return [(role_id, candidate_id) for role_id, candidate_id in rows.all()]
+
+
 async def count_active_for_candidate(session: AsyncSession, candidate_id: int) -> int:
     return int(
         await session.scalar(

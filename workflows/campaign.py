@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from enum import Enum
 
 from temporalio import workflow
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         EventKind,
         FindReplyInput,
         FindReplyResult,
+        PauseRequest,
         RecordProgressInput,
         ReleaseSlotsInput,
         ReplyReceived,
@@ -44,7 +46,14 @@ with workflow.unsafe.imports_passed_through():
         MessageChannel,
         MessageNode,
     )
-    from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus, WaitCause
+    from campaigns.status import (
+        CampaignStatus,
+        EndReason,
+        PauseReason,
+        ReplySource,
+        StepStatus,
+        WaitCause,
+    )
     from campaigns.wording import delay_summary, send_summary
     from workflows import policies
     from workflows.search_attributes import (
@@ -129,6 +138,17 @@ def execution_timeout_for(campaign: CampaignInput) -> timedelta:
     )
 
 
+class _ReplyTaken(Enum):
+    IGNORED = "ignored"  # an earlier campaign's, a handled out-of-office, or already ended
+    STOPPED = "stopped"  # a reply: the campaign ends
+    PAUSED = "paused"  # an out-of-office reply the user pauses on
+
+
+def _pauses(reply: ReplyReceived | None) -> bool:
+    """An out-of-office reply that pauses the campaign rather than ending it."""
+    return reply is not None and reply.auto_reply is not None and reply.pause_until is not None
+
+
 @workflow.defn(name="CampaignWorkflow")
 class CampaignWorkflow:
     @workflow.init
@@ -159,6 +179,10 @@ class CampaignWorkflow:
         self._v3: bool | None = None
         self._slot_booked = False  # a send waits for a slot booked ahead in the ledger
         self._cancelled = False
+        self._paused = False
+        self._handled_auto_replies: list[int] = []  # out-of-office replies that paused it
+        # The active status a pause hides, shown again on resume.
+        self._status_before_pause = CampaignStatus.RUNNING
         self._restored: set[ChannelType] = set()
         self._unrecorded_events: list[CampaignEvent] = []
         self._event_seq = 0
@@ -182,13 +206,22 @@ class CampaignWorkflow:
             # Cancellation from the API: caught so the end is recorded like any other end.
             self._cancelled = True
         await self._finish()
+        # A pause, resume or cancel answered with the state it left: let each answer first.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self._progress
 
     @workflow.signal
-    def reply(self, reply: ReplyReceived) -> None:
-        """The candidate wrote back (webhook, reply check or pre-send check): halt at once."""
+    async def reply(self, reply: ReplyReceived) -> None:
+        """The candidate wrote back (webhook, reply check or pre-send check): halt at once;
+        or, for an out-of-office reply the user chose to pause on, pause until its date."""
+        if self._take_reply(reply) is _ReplyTaken.PAUSED:
+            await self._record()
+
+    def _take_reply(self, reply: ReplyReceived) -> _ReplyTaken:
         if self._reply is not None or self._progress.ended_at is not None:
-            return
+            return _ReplyTaken.IGNORED
+        if reply.message_id is not None and reply.message_id in self._handled_auto_replies:
+            return _ReplyTaken.IGNORED  # an out-of-office reply that already paused it
         data: dict[str, object] = {
             "channel_id": reply.channel_id,
             "message_id": reply.message_id,
@@ -199,13 +232,25 @@ class CampaignWorkflow:
                 # Written before this campaign started: an earlier campaign's reply (a replayed
                 # webhook, or a late one). It must not stop this campaign.
                 workflow.logger.info("Reply ignored: sent before this campaign started")
-                return
+                return _ReplyTaken.IGNORED
             data["sent_at"] = reply.received_at.isoformat() if reply.received_at else None
+        if reply.auto_reply is not None:
+            data["auto_reply"] = reply.auto_reply.value
+        if reply.auto_reply is not None and reply.pause_until is not None:
+            # The user pauses on an out-of-office reply: not a reply, a date to wait for.
+            if reply.message_id is not None:
+                self._handled_auto_replies.append(reply.message_id)
+            returns_on = reply.returns_on.isoformat() if reply.returns_on else None
+            self._event(EventKind.AUTO_REPLY_RECEIVED, returns_on=returns_on, **data)
+            if reply.pause_until > workflow.now():
+                self._pause(reply.pause_until, PauseReason.AUTO_REPLY)
+            return _ReplyTaken.PAUSED
         self._event(EventKind.REPLY_RECEIVED, **data)
         self._reply = self._progress.reply = reply
         self._progress.status = CampaignStatus.REPLIED
         self._progress.end_reason = EndReason.REPLIED
         self._last_action(LastAction.CANDIDATE_REPLIED)
+        return _ReplyTaken.STOPPED
 
     @workflow.signal
     def channel_restored(self, restored: ChannelRestored) -> None:
@@ -214,6 +259,40 @@ class CampaignWorkflow:
 
     @workflow.query
     def progress(self) -> CampaignProgress:
+        return self._progress
+
+    @workflow.update
+    async def pause(self, request: PauseRequest) -> CampaignProgress:
+        """Send nothing until resumed, or until `request.until` (a new pause moves it). A send
+        already under way finishes; the 30-day limit still applies (docs/decisions.md)."""
+        self._pause(request.until, request.reason)
+        await self._record()
+        return self._progress
+
+    @pause.validator
+    def _may_pause(self, request: PauseRequest) -> None:
+        self._must_be_running("paused")
+
+    @workflow.update
+    async def resume(self) -> CampaignProgress:
+        """Go on at once: a message that fell due while paused goes out first (in its send
+        window, through the ledger), and the delays after it count from then."""
+        if self._paused:
+            self._resume()
+            await self._record()
+        return self._progress
+
+    @resume.validator
+    def _may_resume(self) -> None:
+        self._must_be_running("resumed")
+
+    @workflow.update
+    async def cancel(self) -> CampaignProgress:
+        """End the campaign now, like a cancellation request, and answer once it has ended:
+        a send under way is settled first (posted or not), nothing after it is sent."""
+        if self._progress.ended_at is None:
+            self._cancelled = True
+            await workflow.wait_condition(lambda: self._progress.ended_at is not None)
         return self._progress
 
     # --- the walk ------------------------------------------------------------------------------
@@ -256,10 +335,20 @@ class CampaignWorkflow:
         recheck: timedelta | None = None
         last_cause: WaitCause | None = None
         while True:
+            if not await self._wait_while_paused():
+                return
             step.attempts += 1
             outcome = await self._attempt_send(node)
             if outcome is None:  # stopped by reply, cancel or the deadline
                 return
+            if outcome.kind is SendOutcomeKind.REPLY_DETECTED and _pauses(outcome.reply):
+                # An out-of-office reply the user pauses on: nothing was sent; send it once
+                # the campaign resumes.
+                step.attempts -= 1
+                if outcome.reply is not None:
+                    self._take_reply(outcome.reply)
+                    await self._record()
+                continue
             if outcome.kind is SendOutcomeKind.WAIT_FOR_SLOT:
                 step.attempts -= 1  # nothing was tried: the slot is not now
                 if not await self._wait_for_slot(node, outcome):
@@ -317,6 +406,7 @@ class CampaignWorkflow:
             not_after=self._deadline,
             send_window=self._campaign.definition.send_window,
             time_scale=self._campaign.time_scale,
+            handled_auto_replies=list(self._handled_auto_replies),
         )
         send = workflow.start_activity(
             ActivityName.SEND_MESSAGE,
@@ -384,7 +474,7 @@ class CampaignWorkflow:
             self._event(EventKind.MESSAGE_SENT, node_id=node.id, message_id=outcome.message_id)
             return
         if outcome.kind is SendOutcomeKind.REPLY_DETECTED and outcome.reply is not None:
-            self.reply(outcome.reply)  # a no-op if the campaign was already stopped
+            self._take_reply(outcome.reply)  # a no-op if the campaign was already stopped
         _set_detail(step, StepDetail.STOPPED_BEFORE_POST)
 
     async def _wait_for_channel(
@@ -469,7 +559,7 @@ class CampaignWorkflow:
     def _leave_channel_wait(self, node: MessageNode) -> None:
         """The send got past its channel and slot waits: the campaign no longer waits."""
         step = self._steps[node.id]
-        if self._progress.status is CampaignStatus.WAITING_FOR_CHANNEL:
+        if self._active_status() is CampaignStatus.WAITING_FOR_CHANNEL:
             self._set_status(CampaignStatus.RUNNING)
             self._event(EventKind.CHANNEL_RESTORED, node_id=node.id)
         elif step.status is not StepStatus.WAITING_FOR_SLOT:
@@ -484,7 +574,7 @@ class CampaignWorkflow:
         step.due_at = None
         if outcome.kind is SendOutcomeKind.REPLY_DETECTED:
             # The pre-send check found a reply the webhook did not deliver: nothing was sent.
-            self.reply(outcome.reply or ReplyReceived(source=ReplySource.PRE_SEND_CHECK))
+            self._take_reply(outcome.reply or ReplyReceived(source=ReplySource.PRE_SEND_CHECK))
             return
         step.finished_at = now
         step.platform_channel_id = outcome.channel_id
@@ -536,6 +626,7 @@ class CampaignWorkflow:
                     since=self._replies_count_from,
                     until=self._deadline,
                     source=ReplySource.FINAL_CHECK,
+                    handled_auto_replies=list(self._handled_auto_replies),
                 ),
                 start_to_close_timeout=policies.FINAL_REPLY_CHECK_TIMEOUT,
                 schedule_to_close_timeout=policies.scaled_at_least(
@@ -550,7 +641,7 @@ class CampaignWorkflow:
             self._progress.last_error = CampaignError.FINAL_REPLY_CHECK_FAILED
             return
         if found.reply is not None:
-            self.reply(found.reply)
+            self._take_reply(found.reply)
 
     async def _release_slots(self) -> None:
         """Give back the slots this campaign still has booked ahead: other campaigns of the
@@ -602,6 +693,9 @@ class CampaignWorkflow:
         self._progress.current_node_id = None
         self._clear_waiting()
         self._set_next_action(None, None, None)
+        self._paused = False
+        self._progress.paused_at = self._progress.paused_until = None
+        self._progress.pause_reason = None
         self._set_status(status)
         self._event(EventKind.ENDED, reason=reason.value)
         await self._record(final=True)
@@ -617,6 +711,55 @@ class CampaignWorkflow:
         if self._v3 is None:
             self._v3 = workflow.patched(SENDING_LIMITS_PATCH)
         return self._v3
+
+    def _must_be_running(self, verb: str) -> None:
+        """Validators: an ended (or ending) campaign cannot be paused or resumed."""
+        if self._progress.ended_at is not None or self._should_stop():
+            raise ValueError(f"the campaign has ended and cannot be {verb}")
+
+    async def _wait_while_paused(self) -> bool:
+        """Before a send: wait while paused, until resumed or the pause's own end; False if
+        the campaign must stop meanwhile. No command at all when not paused."""
+        while self._paused and not self._should_stop():
+            until = self._progress.paused_until
+            due = min(until, self._deadline) if until else self._deadline
+            await self._wait_until(
+                due,
+                lambda until=until: not self._paused or self._progress.paused_until != until,
+                "Paused: resume at the pause's end",
+            )
+            if self._paused and until is not None and workflow.now() >= until:
+                self._resume()
+                await self._record()
+        return not self._should_stop()
+
+    def _pause(self, until: datetime | None, reason: PauseReason) -> None:
+        now = workflow.now()
+        until = until if until is None or until > now else None
+        if not self._paused:
+            self._paused = True
+            self._status_before_pause = self._progress.status
+            self._progress.paused_at = now
+            self._set_status(CampaignStatus.PAUSED)
+        self._progress.paused_until, self._progress.pause_reason = until, reason
+        if until is not None:
+            self._set_next_action(NextAction.RESUME, None, until)
+        self._event(
+            EventKind.PAUSED, reason=reason.value, until=until.isoformat() if until else None
+        )
+
+    def _resume(self) -> None:
+        self._paused = False
+        self._progress.paused_at = self._progress.paused_until = None
+        self._progress.pause_reason = None
+        self._set_status(self._status_before_pause)
+        if self._progress.next_action is NextAction.RESUME:
+            self._set_next_action(None, None, None)
+        self._event(EventKind.RESUMED)
+
+    def _active_status(self) -> CampaignStatus:
+        """The status the campaign has, or will have again once resumed."""
+        return self._status_before_pause if self._paused else self._progress.status
 
     def _should_stop(self) -> bool:
         return self._reply is not None or self._cancelled or workflow.now() >= self._deadline
@@ -656,6 +799,11 @@ class CampaignWorkflow:
         progress.waiting_channel_type = progress.waiting_cause = None
 
     def _set_status(self, status: CampaignStatus) -> None:
+        if self._paused and status in (CampaignStatus.RUNNING, CampaignStatus.WAITING_FOR_CHANNEL):
+            # A send that was under way when the pause came ended in a wait (or out of one):
+            # the campaign stays PAUSED and shows that status again on resume.
+            self._status_before_pause = status
+            return
         self._progress.status = status
         if self._indexed_status is not status:
             self._indexed_status = status

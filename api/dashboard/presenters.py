@@ -27,6 +27,7 @@ class Badge:
 STATUS_BADGES: dict[str, Badge] = {
     CampaignStatus.RUNNING: Badge("Running", "running"),
     CampaignStatus.WAITING_FOR_CHANNEL: Badge("Waiting for channel", "waiting"),
+    CampaignStatus.PAUSED: Badge("Paused", "waiting"),
     CampaignStatus.REPLIED: Badge("Replied", "replied"),
     CampaignStatus.COMPLETED: Badge("Completed", "completed"),
     CampaignStatus.CANCELLED: Badge("Cancelled", "cancelled"),
@@ -39,17 +40,27 @@ STATUS_BADGES: dict[str, Badge] = {
 ROLE_COUNT_LABELS: dict[str, str] = {
     CampaignStatus.RUNNING: "Running",
     CampaignStatus.WAITING_FOR_CHANNEL: "Waiting for a channel",
+    CampaignStatus.PAUSED: "Paused",
     CampaignStatus.REPLIED: "Replied",
     CampaignStatus.COMPLETED: "Completed",
     CampaignStatus.CANCELLED: "Cancelled",
     CampaignStatus.FAILED: "Failed",
 }
-ALWAYS_COUNTED = frozenset(list(ROLE_COUNT_LABELS)[:5])
+ALWAYS_COUNTED = frozenset(
+    {
+        CampaignStatus.RUNNING,
+        CampaignStatus.WAITING_FOR_CHANNEL,
+        CampaignStatus.REPLIED,
+        CampaignStatus.COMPLETED,
+        CampaignStatus.CANCELLED,
+    }
+)
 
 # The role overview's status filters, in this order.
 FILTERS: tuple[str, ...] = (
     CampaignStatus.RUNNING,
     CampaignStatus.WAITING_FOR_CHANNEL,
+    CampaignStatus.PAUSED,
     CampaignStatus.REPLIED,
     CampaignStatus.COMPLETED,
     CampaignStatus.CANCELLED,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -95,6 +95,11 @@ _NOTICES = {
     "cancelled": "Campaign cancelled. No more messages will be sent.",
     "cancelling": "Cancellation requested; the campaign stops in a moment.",
     "ended": "This campaign had already ended; nothing was cancelled.",
+    "paused": "Campaign paused. Nothing is sent until you resume it.",
+    "paused_until": "Campaign paused. It resumes by itself on the date you chose.",
+    "resumed": "Campaign resumed. A message that fell due meanwhile goes out first.",
+    "not_paused": "This campaign has ended; it was not paused or resumed.",
+    "bad_date": "Nothing changed: the resume date must be a date after today.",
 }
 
 
@@ -373,6 +378,8 @@ def _campaign_context(role_id: int, candidate_id: int, view: CampaignView | None
         "view": view,
         "live_url": f"{base}/live",
         "cancel_url": f"{base}/cancel",
+        "pause_url": f"{base}/pause",
+        "resume_url": f"{base}/resume",
         "active": view is not None and presenters.is_active(view.status),
         "timeline": presenters.timeline(view) if view else [],
         "progress": presenters.step_progress(view) if view else None,
@@ -435,6 +442,62 @@ async def cancel_campaign(
     return RedirectResponse(
         f"{HOME}/roles/{role_id}/candidates/{candidate_id}?notice={notice}", status_code=303
     )
+
+
+@pages.post("/roles/{role_id}/candidates/{candidate_id}/pause")
+async def pause_campaign(
+    request: Request,
+    role_id: int,
+    candidate_id: int,
+    caller: DashboardCaller,
+    services: ServicesDep,
+    campaigns: CampaignServiceDep,
+    csrf: Annotated[str, Form()] = "",
+    resume_on: Annotated[str, Form()] = "",
+) -> Response:
+    """Pause the candidate's campaign, until resumed or until the morning of `resume_on`
+    (midnight in the user's sending time zone)."""
+    require_csrf(request, services, csrf)
+    back = f"{HOME}/roles/{role_id}/candidates/{candidate_id}"
+    until = None
+    if resume_on:
+        async with services.sessions() as session:
+            settings, _ = await load_settings(session, caller.user.id)
+        try:
+            until = datetime.combine(date.fromisoformat(resume_on), time(0), settings.schedule.zone)
+        except ValueError:
+            return RedirectResponse(f"{back}?notice=bad_date", status_code=303)
+        if until <= datetime.now(UTC):
+            return RedirectResponse(f"{back}?notice=bad_date", status_code=303)
+    try:
+        await campaigns.pause(caller, role_id, candidate_id, until)
+    except ApiError as error:
+        if error.status != 409:
+            raise
+        return RedirectResponse(f"{back}?notice=not_paused", status_code=303)
+    notice = "paused_until" if until else "paused"
+    return RedirectResponse(f"{back}?notice={notice}", status_code=303)
+
+
+@pages.post("/roles/{role_id}/candidates/{candidate_id}/resume")
+async def resume_campaign(
+    request: Request,
+    role_id: int,
+    candidate_id: int,
+    caller: DashboardCaller,
+    services: ServicesDep,
+    campaigns: CampaignServiceDep,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    require_csrf(request, services, csrf)
+    back = f"{HOME}/roles/{role_id}/candidates/{candidate_id}"
+    try:
+        await campaigns.resume(caller, role_id, candidate_id)
+    except ApiError as error:
+        if error.status != 409:
+            raise
+        return RedirectResponse(f"{back}?notice=not_paused", status_code=303)
+    return RedirectResponse(f"{back}?notice=resumed", status_code=303)
 
 
 # --- sending settings and their use -------------------------------------------------------

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from api.errors import field_problem
+from campaigns.auto_reply import AutoReplyAction
 from campaigns.definition import ChannelType
 from campaigns.send_window import WEEKDAY_LABELS, WEEKDAYS, SendSchedule, local_label
 from campaigns.sending_limits import LimitWindow, Pacing, SendingLimits, SendingSettings, SendKind
@@ -276,6 +277,7 @@ class SettingsForm:
     weekdays: list[str]
     skip_dates: str
     numbers: dict[str, str]
+    auto_reply_action: str = AutoReplyAction.STOP.value
     problems: list[Problem] = field(default_factory=list)
 
     @classmethod
@@ -291,6 +293,7 @@ class SettingsForm:
                 for group in ("limits", "pacing")
                 for key, value in data[group].items()
             },
+            auto_reply_action=settings.auto_reply_action.value,
         )
 
     @classmethod
@@ -304,6 +307,7 @@ class SettingsForm:
             weekdays=[day for day in form.getlist("schedule.weekdays") if isinstance(day, str)],
             skip_dates=value("schedule.skipDates"),
             numbers={name: value(name) for name in _number_names()},
+            auto_reply_action=value("autoReplyAction") or AutoReplyAction.STOP.value,
         )
 
     def settings(self) -> SendingSettings | None:
@@ -316,6 +320,7 @@ class SettingsForm:
             },
             "limits": {},
             "pacing": {},
+            "autoReplyAction": self.auto_reply_action,
         }
         for name, raw in self.numbers.items():
             group, key = name.split(".")

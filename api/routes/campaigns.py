@@ -9,7 +9,15 @@ from fastapi import APIRouter, Body, Query, Response, status
 from api.campaign_views import campaign_path
 from api.deps import AuthenticatedRoute, CallerDep, CampaignServiceDep
 from api.errors import responses
-from api.schemas import CampaignStarted, CampaignView, CancelResult, RoleCampaignPage
+from api.schemas import (
+    BulkControlResult,
+    CampaignStarted,
+    CampaignState,
+    CampaignView,
+    CancelResult,
+    PauseBody,
+    RoleCampaignPage,
+)
 from api.telemetry import MetricsDep
 from campaigns.definition import CampaignDefinition
 
@@ -125,6 +133,57 @@ async def delete_campaign(
     if result.status == "CANCELLING":
         response.status_code = status.HTTP_202_ACCEPTED
     return result
+
+
+@router.post(
+    "/role/{roleId}/candidate/{candidateId}/campaign/pause",
+    response_model=CampaignState,
+    responses=responses(401, 404, 409, 422, 503),
+)
+async def pause_campaign(
+    roleId: int,
+    candidateId: int,
+    caller: CallerDep,
+    campaigns: CampaignServiceDep,
+    body: Annotated[PauseBody | None, Body()] = None,
+) -> CampaignState:
+    """Pause the candidate's active campaign: it sends nothing until resumed, or until
+    `until`. Pausing again moves the resume date. The 30-day limit still applies."""
+    return await campaigns.pause(caller, roleId, candidateId, body.until if body else None)
+
+
+@router.post(
+    "/role/{roleId}/candidate/{candidateId}/campaign/resume",
+    response_model=CampaignState,
+    responses=responses(401, 404, 409, 503),
+)
+async def resume_campaign(
+    roleId: int, candidateId: int, caller: CallerDep, campaigns: CampaignServiceDep
+) -> CampaignState:
+    """Resume the paused campaign: a message that fell due meanwhile goes out first (in the
+    send window), and the delays after it count from then."""
+    return await campaigns.resume(caller, roleId, candidateId)
+
+
+@router.post(
+    "/campaigns/pause", response_model=BulkControlResult, responses=responses(401, 422, 503)
+)
+async def pause_all_campaigns(
+    caller: CallerDep,
+    campaigns: CampaignServiceDep,
+    body: Annotated[PauseBody | None, Body()] = None,
+) -> BulkControlResult:
+    """Pause every active campaign of the caller (a vacation), optionally until a date."""
+    until = body.until if body else None
+    return await campaigns.pause_all(caller, until)
+
+
+@router.post("/campaigns/resume", response_model=BulkControlResult, responses=responses(401, 503))
+async def resume_all_campaigns(
+    caller: CallerDep, campaigns: CampaignServiceDep
+) -> BulkControlResult:
+    """Resume every paused campaign of the caller."""
+    return await campaigns.resume_all(caller)
 
 
 @router.get(

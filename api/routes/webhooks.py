@@ -10,16 +10,20 @@ from fastapi import APIRouter, Header, Request
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from temporalio.service import RPCError
 
+from activities.chat_reading import with_users_auto_reply_action
 from api.campaign_service import CampaignService
 from api.deps import CampaignServiceDep, ServicesDep
 from api.errors import ApiError, responses, temporal_unavailable
 from api.schemas import WebhookAck
+from api.services import AppServices
 from api.telemetry import MetricsDep
 from api.webhook_signature import BadSignature, verify
+from campaigns.auto_reply import classify
 from campaigns.contracts import ChannelRestored, ReplyReceived
 from campaigns.definition import ChannelType
 from campaigns.status import ReplySource
 from db import campaign_queries, webhook_store
+from recruiting_platform import OnBehalfOf, PlatformError
 from workflows.campaign import CampaignWorkflow
 
 logger = logging.getLogger(__name__)
@@ -163,7 +167,7 @@ async def candidate_replied(
     if not claim.first and claim.outcome != webhook_store.RECEIVED:
         metrics.count_reply("DUPLICATE")
         return WebhookAck(outcome="DUPLICATE", campaign_id=claim.campaign_id)
-    ack = await _signal_reply(campaigns, body, received_at=now)
+    ack = await _signal_reply(services, campaigns, body, received_at=now)
     async with services.sessions() as session:
         await webhook_store.finish(
             session, claim.receipt_id, outcome=ack.outcome, campaign_id=ack.campaign_id
@@ -173,7 +177,7 @@ async def candidate_replied(
 
 
 async def _signal_reply(
-    campaigns: CampaignService, body: ReplyWebhook, received_at: datetime
+    services: AppServices, campaigns: CampaignService, body: ReplyWebhook, received_at: datetime
 ) -> WebhookAck:
     running = await campaigns.running_campaign(body.candidateId)
     if running is None or running.owner_user_id != body.userId:
@@ -187,19 +191,42 @@ async def _signal_reply(
             running.campaign_id,
         )
         return WebhookAck(outcome="IGNORED_BEFORE_CAMPAIGN_START", campaign_id=running.campaign_id)
+    reply = ReplyReceived(
+        channel_id=body.channelId,
+        message_id=body.messageId,
+        received_at=sent_at,
+        source=ReplySource.WEBHOOK,
+    )
+    reply = await _classified(services, body, reply)
     try:
-        await running.handle.signal(
-            CampaignWorkflow.reply,
-            ReplyReceived(
-                channel_id=body.channelId,
-                message_id=body.messageId,
-                received_at=sent_at,
-                source=ReplySource.WEBHOOK,
-            ),
-        )
+        await running.handle.signal(CampaignWorkflow.reply, reply)
     except RPCError as error:
         raise temporal_unavailable() from error
     return WebhookAck(outcome="SIGNALLED", campaign_id=running.campaign_id)
+
+
+async def _classified(
+    services: AppServices, body: ReplyWebhook, reply: ReplyReceived
+) -> ReplyReceived:
+    """The reply, marked when it is an automatic one (out of office) with what the user chose
+    to do then. The webhook carries ids only, so the message is read from the platform; when
+    it cannot be, the reply counts as one a person wrote (it stops the campaign: the safe
+    mistake)."""
+    try:
+        messages = await services.platform.list_messages(
+            OnBehalfOf(body.userId), channel_id=body.channelId, candidate_id=body.candidateId
+        )
+    except PlatformError as error:
+        logger.info("Reply %s not classified: chat unreadable (%s)", body.messageId, error)
+        return reply
+    message = next((m for m in messages if m.id == body.messageId), None)
+    if message is None:
+        return reply
+    verdict = classify(message.subject, message.body, sent_at=reply.received_at or message.sentAt)
+    if verdict is None:
+        return reply
+    marked = reply.model_copy(update={"auto_reply": verdict.kind, "returns_on": verdict.returns_on})
+    return await with_users_auto_reply_action(services.sessions, body.userId, marked)
 
 
 @router.post(

@@ -3,6 +3,7 @@ simulator's signed webhooks, the dev server, a worker and both databases."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -174,3 +175,50 @@ async def test_the_reply_is_shown_with_its_own_time_channel_and_text(api: ApiSta
     kinds = [entry["kind"] for entry in view["timeline"]]
     assert kinds[-2:] == ["REPLY_RECEIVED", "ENDED"]
     assert all("Tuesday" not in str(event["data"]) for event in view["events"])
+    assert reply["autoReply"] is None
+
+
+async def test_an_out_of_office_webhook_pauses_the_campaign_when_the_user_chose_so(
+    api: ApiStack,
+) -> None:
+    back = datetime.now(UTC).date() + timedelta(days=9)
+    notice = {
+        "channelId": EMAIL,
+        "subject": "Automatic reply: Hi",
+        "body": f"I am out of the office until {back.isoformat()} with limited access to email.",
+    }
+    async with api.client() as http:
+        chosen = await http.put("/sending-settings", json={"autoReplyAction": "PAUSE"})
+        assert chosen.status_code == 200, chosen.text
+        (await http.put(CAMPAIGN, json=ONE_EMAIL)).raise_for_status()
+        await eventually(lambda: _sent_one(api))
+        await sim_post(api.simulator, f"/_sim/candidates/{MILAN}/reply", notice)
+        view = await eventually(lambda: _status_is(api, "PAUSED"))
+        assert view["nextAction"] == "Resumes"
+        assert view["nextActionAt"].startswith(back.isoformat())  # the day's start, in UTC
+        assert [e["kind"] for e in view["events"]][-2:] == ["AUTO_REPLY_RECEIVED", "PAUSED"]
+
+        # Then the candidate answers for real: that ends it.
+        await sim_post(
+            api.simulator,
+            f"/_sim/candidates/{MILAN}/reply",
+            {"channelId": EMAIL, "subject": "Re: Hi", "body": "Back early, happy to talk."},
+        )
+        replied = await eventually(lambda: _status_is(api, "REPLIED"))
+    assert replied["reply"]["autoReply"] is None
+    assert replied["reply"]["body"] == "Back early, happy to talk."
+
+
+async def test_by_default_an_out_of_office_webhook_ends_the_campaign_shown_as_automatic(
+    api: ApiStack,
+) -> None:
+    async with api.client() as http:
+        (await http.put(CAMPAIGN, json=ONE_EMAIL)).raise_for_status()
+        await eventually(lambda: _sent_one(api))
+        await sim_post(
+            api.simulator,
+            f"/_sim/candidates/{MILAN}/reply",
+            {"channelId": EMAIL, "subject": "Out of Office: Hi", "body": "I am on leave."},
+        )
+        view = await eventually(lambda: _status_is(api, "REPLIED"))
+    assert view["reply"]["autoReply"] == "OUT_OF_OFFICE"

@@ -56,7 +56,8 @@ async def test_a_user_who_never_saved_gets_the_defaults(stack: ApiStack) -> None
     body = response.json()
     assert body["saved"] is False and body["updatedAt"] is None
     defaults = SendingSettings().model_dump(mode="json", by_alias=True)
-    assert {key: body[key] for key in ("schedule", "limits", "pacing")} == defaults
+    assert {key: body[key] for key in defaults} == defaults
+    assert body["autoReplyAction"] == "STOP"  # an out-of-office reply ends it, like any reply
     # Always open until the user says where they are; limits and pacing from the first send.
     assert body["schedule"]["weekdays"] == ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
     assert (body["schedule"]["start"], body["schedule"]["end"]) == ("00:00", "24:00")
