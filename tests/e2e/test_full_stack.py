@@ -1,5 +1,5 @@
 """End to end on the real Temporal dev server: the API, a worker process, the simulator and a
-database, with a demo time scale so the brief's 30-day campaign runs in a minute and a half."""
+database, with a demo time scale so the brief's 30-day campaign runs in a minute."""
 
 from __future__ import annotations
 
@@ -40,11 +40,11 @@ from tests.support.worker_process import WorkerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 CAMPAIGN = f"/role/{ROLE_SWE}/candidate/{MILAN}/campaign"
-# One day of the campaign lasts 3 s: the delays take 6 s and 15 s, the 30 days 90 s. A worker
-# restarted after the 2-day delay sends the last message about 35 s plus its restart time after
+# One day of the campaign lasts 2 s: the delays take 4 s and 10 s, the 30 days 60 s. A worker
+# restarted after the 2-day delay sends the last message about 15 s plus its restart time after
 # the start, so a restart slowed down by a busy machine (15 s have been seen) still comes back
 # long before the 30 days are over, and the outcome does not depend on it.
-TIME_SCALE = 28_800
+TIME_SCALE = 43_200
 SCALED_DAY = timedelta(days=1) / TIME_SCALE
 TWO_DAY_DELAY = "Wait 2 d before node 4"  # the summary the workflow gives the delay's timer
 # Waiting for the campaign's end: its 30 days, and room for a busy machine.
