@@ -13,10 +13,13 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from campaigns.outbound_events import EventFeedInput
+
 PROJECT_ROOT = Path(__file__).resolve().parent
 DATA_DIR = PROJECT_ROOT / ".data"
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
 DEV_SERVICE_TOKEN = "dev-service-token"
+DEV_EVENTS_SECRET = "dev-events-secret"
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -59,6 +62,14 @@ class Settings(BaseSettings):
     reply_check_interval_seconds: float = Field(default=6 * 3600, ge=1, le=7 * 86_400)
     reply_check_batch_size: int = Field(default=100, ge=1, le=1_000)
 
+    # Events out to the platform (docs/events.md): where they are posted (empty = off), the
+    # HMAC key of their signature, how often new events are looked for, and the longest wait
+    # between tries while the endpoint fails (the wait doubles from a second up to it).
+    events_webhook_url: str = ""
+    events_webhook_secret: str = DEV_EVENTS_SECRET
+    events_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    events_retry_max_seconds: float = Field(default=300.0, ge=1, le=3600)
+
     # How long the API trusts a token's `GET /user/me` answer.
     user_cache_seconds: float = Field(default=30.0, ge=0)
     # How long a cancel (DELETE, or PUT with replace) waits for the campaign to record its end
@@ -75,6 +86,22 @@ class Settings(BaseSettings):
     def reply_check_interval_seconds_scaled(self) -> float:
         """The watcher's interval in the demo's time scale (at least a second)."""
         return max(1.0, self.reply_check_interval_seconds / self.campaign_time_scale)
+
+    @property
+    def event_feed(self) -> EventFeedInput:
+        """The event deliverer's configuration (the secret stays with the worker)."""
+        return EventFeedInput(
+            webhook_url=self.events_webhook_url,
+            poll_seconds=self.events_poll_seconds,
+            retry_max_seconds=self.events_retry_max_seconds,
+        )
+
+    @field_validator("events_webhook_url")
+    @classmethod
+    def _optional_http_url(cls, url: str) -> str:
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError("must be empty or an http:// or https:// URL")
+        return url
 
     @field_validator("database_url")
     @classmethod
@@ -112,6 +139,8 @@ class Settings(BaseSettings):
             ):
                 if getattr(self, name) == dev_value:
                     raise ValueError(f"{name.upper()} must be set in production")
+            if self.events_webhook_url and self.events_webhook_secret == DEV_EVENTS_SECRET:
+                raise ValueError("EVENTS_WEBHOOK_SECRET must be set in production")
         return self
 
 

@@ -15,6 +15,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api import dashboard
 from api.errors import install_error_handlers
+from api.event_webhooks import declare_event_webhooks
 from api.routes import campaigns, health, metrics, sending_settings, webhooks
 from api.services import AppServices, user_cache
 from config import Settings, get_settings
@@ -71,4 +72,5 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     app.include_router(sending_settings.router)
     app.include_router(webhooks.router)
     app.include_router(dashboard.router)
+    declare_event_webhooks(app)
     return app
