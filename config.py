@@ -15,6 +15,7 @@ from limits import parse_many
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from campaigns.outbound_events import EventFeedInput
 from payload_codec import parse_keys, read_keys_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -28,6 +29,7 @@ DEFAULT_CODEC_CORS_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
 DEV_SESSION_SECRET = "dev-session-secret"
 # A Fernet key (32 random bytes, urlsafe base64) for development only; production refuses it.
 DEV_SESSION_ENCRYPTION_KEY = "ZGV2LXNlc3Npb24ta2V5LW5vdC1mb3ItcHJvZHVjdGk="
+DEV_EVENTS_SECRET = "dev-events-secret"
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -69,6 +71,14 @@ class Settings(BaseSettings):
     # campaign), and how many campaigns one of its activities checks.
     reply_check_interval_seconds: float = Field(default=6 * 3600, ge=1, le=7 * 86_400)
     reply_check_batch_size: int = Field(default=100, ge=1, le=1_000)
+
+    # Events out to the platform (docs/events.md): where they are posted (empty = off), the
+    # HMAC key of their signature, how often new events are looked for, and the longest wait
+    # between tries while the endpoint fails (the wait doubles from a second up to it).
+    events_webhook_url: str = ""
+    events_webhook_secret: str = DEV_EVENTS_SECRET
+    events_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    events_retry_max_seconds: float = Field(default=300.0, ge=1, le=3600)
 
     # How long the API trusts a token's `GET /user/me` answer.
     user_cache_seconds: float = Field(default=30.0, ge=0)
@@ -133,6 +143,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
         return value
+
+    def event_feed(self) -> EventFeedInput:
+        """The event deliverer's configuration (the secret stays with the worker)."""
+        return EventFeedInput(
+            webhook_url=self.events_webhook_url,
+            poll_seconds=self.events_poll_seconds,
+            retry_max_seconds=self.events_retry_max_seconds,
+        )
+
+    @field_validator("events_webhook_url")
+    @classmethod
+    def _optional_http_url(cls, url: str) -> str:
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError("must be empty or an http:// or https:// URL")
+        return url
 
     @field_validator("database_url")
     @classmethod
@@ -201,6 +226,8 @@ class Settings(BaseSettings):
                     raise ValueError(f"{name.upper()} must be set in production")
             if DEV_PAYLOAD_KEY_ID in self.payload_key_ring:
                 raise ValueError("PAYLOAD_KEYS must not hold the development key in production")
+            if self.events_webhook_url and self.events_webhook_secret == DEV_EVENTS_SECRET:
+                raise ValueError("EVENTS_WEBHOOK_SECRET must be set in production")
         return self
 
 

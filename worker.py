@@ -17,10 +17,12 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
+from activities.event_delivery import EventDeliveryActivities
 from activities.recording import RecordingActivities
 from activities.reply_checks import ReplyCheckActivities
 from activities.sending import SendingActivities
 from campaigns.contracts import ReplyWatchInput
+from campaigns.outbound_events import EventFeedInput
 from config import Settings, get_settings
 from db.engine import SessionFactory, create_engine, create_session_factory
 from observability.logs import configure_logging
@@ -28,6 +30,7 @@ from observability.worker_metrics import WorkerMetrics, serve_worker_metrics, te
 from recruiting_platform import PlatformClient
 from temporal_client import connect_temporal
 from workflows.campaign import CampaignWorkflow
+from workflows.event_deliverer import EventDelivererWorkflow, deliverer_id
 from workflows.reply_watcher import ReplyWatcherWorkflow, watcher_id
 
 logger = logging.getLogger(__name__)
@@ -41,21 +44,24 @@ def build_worker(
     sessions: SessionFactory,
     max_concurrent_activities: int = 200,
     metrics: WorkerMetrics | None = None,
+    events_secret: str | None = None,
 ) -> Worker:
     metrics = metrics or WorkerMetrics()
     sending = SendingActivities(platform, sessions, metrics)
     recording = RecordingActivities(sessions, metrics)
     reply_checks = ReplyCheckActivities(platform, sessions, client)
+    event_delivery = EventDeliveryActivities(sessions, secret=events_secret)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CampaignWorkflow, ReplyWatcherWorkflow],
+        workflows=[CampaignWorkflow, ReplyWatcherWorkflow, EventDelivererWorkflow],
         activities=[
             sending.send_message,
             sending.release_send_slots,
             recording.record_progress,
             reply_checks.find_reply,
             reply_checks.check_reply_batch,
+            event_delivery.deliver_events,
         ],
         max_concurrent_activities=max_concurrent_activities,
         # On SIGTERM (a deploy), sends under way get time to finish instead of a retry.
@@ -81,6 +87,21 @@ async def ensure_reply_watcher(
         start_signal="configure",
         start_signal_args=[watch],
         static_summary="Finds replies whose webhook never arrived, for every active campaign",
+    )
+
+
+async def ensure_event_deliverer(client: Client, *, task_queue: str, feed: EventFeedInput) -> None:
+    """Start the task queue's event deliverer, or hand the running one this configuration
+    (an empty URL pauses it; events keep being recorded and go out once a URL is set)."""
+    await client.start_workflow(
+        EventDelivererWorkflow.run,
+        feed,
+        id=deliverer_id(task_queue),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        start_signal="configure",
+        start_signal_args=[feed],
+        static_summary="Delivers campaign events to the platform's webhook URL",
     )
 
 
@@ -126,6 +147,10 @@ async def run_worker(settings: Settings) -> None:
         platform=platform,
         sessions=sessions,
         metrics=metrics,
+        events_secret=settings.events_webhook_secret,
+    )
+    await ensure_event_deliverer(
+        client, task_queue=settings.temporal_task_queue, feed=settings.event_feed
     )
     await ensure_reply_watcher(
         client,

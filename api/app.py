@@ -18,6 +18,7 @@ from fastapi_offline import FastAPIOffline
 from api import dashboard
 from api.body_limit import BodySizeLimit
 from api.errors import install_error_handlers
+from api.event_webhooks import declare_event_webhooks
 from api.routes import campaigns, codec, health, metrics, sending_settings, webhooks
 from api.services import AppServices, user_cache
 from api.telemetry import install_telemetry
@@ -81,4 +82,5 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     app.include_router(webhooks.router)
     app.include_router(codec.router)
     app.include_router(dashboard.router)
+    declare_event_webhooks(app)
     return app

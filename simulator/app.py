@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from simulator import routes_control, routes_platform
+from simulator import routes_control, routes_events, routes_platform
 from simulator.errors import install_error_handlers
+from simulator.events_inbox import EventsInbox
 from simulator.faults import FaultInjector
 from simulator.settings import SimulatorSettings
 from simulator.state import SimulatorState, WebhookTarget, load_seed
@@ -43,10 +44,12 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         seed=seed,
         webhook_target=WebhookTarget(url=settings.webhook_url, secret=settings.webhook_secret),
         faults=FaultInjector(settings.random_seed),
+        events_inbox=EventsInbox(secret=settings.events_secret),
     )
     install_error_handlers(app)
     app.include_router(routes_platform.router)
     app.include_router(routes_control.router)
+    app.include_router(routes_events.router)
     return app
 
 

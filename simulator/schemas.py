@@ -199,3 +199,39 @@ class ExternalSendsRequest(CamelModel):
 
 class ClockView(ClockSettings):
     now: datetime
+
+
+# Events from Campaign Executor (`/_sim/events`).
+
+
+class EventReceipt(CamelModel):
+    id: str
+    duplicate: bool
+
+
+class ReceivedEventView(CamelModel):
+    id: str
+    payload: dict[str, Any]
+    first_received_at: datetime
+    deliveries: int
+
+
+class ReceivedEventsView(CamelModel):
+    events: list[ReceivedEventView]
+    duplicates: int  # deliveries beyond the first of an id
+    refused: int  # deliveries answered while down
+    rejected: int  # deliveries with a bad signature or body
+
+
+class EventsReceiverSettings(CamelModel):
+    down: bool = False
+    down_status: int = Field(default=503, ge=400, le=599)
+    # Left out = keep the current secret.
+    secret: str | None = None
+
+
+class EventsReceiverView(CamelModel):
+    """The receiver's state; the secret is never echoed back."""
+
+    down: bool
+    down_status: int

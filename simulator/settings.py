@@ -14,6 +14,8 @@ class SimulatorSettings(BaseSettings):
     # Base URL of Campaign Executor's API, e.g. http://127.0.0.1:8000; empty = no webhooks.
     webhook_url: str = ""
     webhook_secret: str = "dev-webhook-secret"
+    # Checks the signature of the events Campaign Executor posts to `/_sim/events/inbox`.
+    events_secret: str = "dev-events-secret"
     # Lets Campaign Executor's background workers act for a user (with `X-On-Behalf-Of`).
     service_token: str = "dev-service-token"
     # Seed of the random generator behind `errorRate`, so fault runs are reproducible.

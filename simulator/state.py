@@ -8,11 +8,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from simulator.clock import SimClock
 from simulator.faults import FaultInjector
 from simulator.limits import LimitEnforcer
+
+if TYPE_CHECKING:  # simulator.events_inbox imports the webhook signing, which imports us
+    from simulator.events_inbox import EventsInbox
 
 ChannelType = Literal["EMAIL", "LINKEDIN"]
 ChannelStatus = Literal["OK", "ERROR", "ERROR_CREDENTIALS"]
@@ -179,6 +182,7 @@ class SimulatorState:
     seed: Seed
     webhook_target: WebhookTarget
     faults: FaultInjector
+    events_inbox: "EventsInbox"
     limits: LimitEnforcer = field(default_factory=LimitEnforcer)
     clock: SimClock = field(default_factory=SimClock)
     channels: dict[int, ChannelRecord] = field(default_factory=dict)
@@ -203,7 +207,7 @@ class SimulatorState:
 
     def reset(self) -> None:
         """Back to the seed: channel statuses, no messages, no faults, no limits, the wall
-        clock, empty webhook log."""
+        clock, empty webhook log, no events received."""
         self.channels = {c.id: c for c in self.seed.channels}
         self.messages = []
         self.webhook_log = []
@@ -211,6 +215,7 @@ class SimulatorState:
         self.faults.clear()
         self.limits.clear()
         self.clock.clear()
+        self.events_inbox.clear()
         self.epoch += 1
 
     # Lookups. Ownership rules: a user sees their roles, the candidates of those roles

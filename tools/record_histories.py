@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from campaigns.contracts import CampaignProgress, ChannelRestored, ReplyReceived
 from campaigns.definition import ChannelType
+from campaigns.outbound_events import EventFeedInput
 from campaigns.status import ReplySource
 from config import DEV_PAYLOAD_KEYS, Settings
 from db.engine import create_engine, create_session_factory
@@ -46,8 +47,9 @@ from tests.support.campaigns import (
     start_campaign,
 )
 from tests.support.simulator_process import start_simulator
-from worker import build_worker, ensure_reply_watcher
+from worker import build_worker, ensure_event_deliverer, ensure_reply_watcher
 from workflows.campaign import CampaignWorkflow
+from workflows.event_deliverer import deliverer_id
 from workflows.reply_watcher import watcher_id
 
 HISTORIES = Path(__file__).resolve().parents[1] / "tests" / "workflows" / "histories"
@@ -253,14 +255,40 @@ async def record(
                 if scenario.watched:
                     # The first run of the chain: a sweep, the sleep, continue-as-new.
                     history = await client.get_workflow_handle(
-                        watcher_id(task_queue), run_id=await _first_run_id(client, task_queue)
+                        watcher_id(task_queue),
+                        run_id=await _first_run_id(client, watcher_id(task_queue)),
                     ).fetch_history()
                     _write(folder / "reply_watcher.json", history)
         await engine.dispose()
 
 
-async def _first_run_id(client: Client, task_queue: str) -> str:
-    handle = client.get_workflow_handle(watcher_id(task_queue))
+async def record_event_deliverer(
+    client: Client, platform: PlatformClient, folder: Path, simulator: str
+) -> None:
+    """The event deliverer's first run: one short delivery activity, continue-as-new."""
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = create_engine(f"sqlite+aiosqlite:///{scratch}/read-model.db")
+        await upgrade_engine(engine)
+        task_queue = f"record-{uuid.uuid4()}"
+        feed = EventFeedInput(webhook_url=f"{simulator}/_sim/events/inbox", run_seconds=0.5)
+        async with build_worker(
+            client,
+            task_queue=task_queue,
+            platform=platform,
+            sessions=create_session_factory(engine),
+            events_secret="record-events-secret",
+        ):
+            await ensure_event_deliverer(client, task_queue=task_queue, feed=feed)
+            run_id = await _first_run_id(client, deliverer_id(task_queue))
+            handle = client.get_workflow_handle(deliverer_id(task_queue), run_id=run_id)
+            while (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                await asyncio.sleep(0.1)
+            _write(folder / "event_deliverer.json", await handle.fetch_history())
+        await engine.dispose()
+
+
+async def _first_run_id(client: Client, workflow_id: str) -> str:
+    handle = client.get_workflow_handle(workflow_id)
     run_id = (await handle.describe()).run_id
     while True:  # walk back along the continue-as-new chain
         history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
@@ -278,7 +306,11 @@ def _write(path: Path, history: Any) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--version", default=CURRENT_VERSION, help="the folder to write")
-    version = parser.parse_args().version
+    parser.add_argument(
+        "--event-deliverer-only", action="store_true", help="record event_deliverer.json only"
+    )
+    arguments = parser.parse_args()
+    version = arguments.version
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     folder = HISTORIES / version
     folder.mkdir(parents=True, exist_ok=True)
@@ -293,7 +325,9 @@ async def main() -> None:
     try:
         with start_simulator(service_token=SERVICE_TOKEN, webhook_secret=WEBHOOK_SECRET) as sim:
             async with PlatformClient(sim.url, SERVICE_TOKEN) as platform:
-                await record(env.client, env, platform, folder, sim.url)
+                if not arguments.event_deliverer_only:
+                    await record(env.client, env, platform, folder, sim.url)
+                await record_event_deliverer(env.client, platform, folder, sim.url)
     finally:
         await env.shutdown()
 

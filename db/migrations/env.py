@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import db.event_outbox_models  # noqa: F401 - registers the outbox table on SQLModel.metadata
 import db.ledger_models  # noqa: F401 - registers the ledger's tables on SQLModel.metadata
 import db.models  # noqa: F401 - registers the tables on SQLModel.metadata
 from db.engine import create_engine

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+import db.event_outbox_models  # noqa: F401 - registers the outbox table on SQLModel.metadata
 import db.ledger_models  # noqa: F401 - registers the ledger's tables on SQLModel.metadata
 import db.models  # noqa: F401 - registers the tables on SQLModel.metadata
 from db.types import UTCDateTime

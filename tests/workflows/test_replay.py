@@ -17,6 +17,7 @@ from temporalio.worker import Replayer
 
 from tests.conftest import DATA_CONVERTER
 from workflows.campaign import CampaignWorkflow
+from workflows.event_deliverer import EventDelivererWorkflow
 from workflows.reply_watcher import ReplyWatcherWorkflow
 
 FOLDER = Path(__file__).parent / "histories"
@@ -44,6 +45,7 @@ def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
         "waited_for_the_send_window",
         "no_slot_before_day_30",
         "replied_while_waiting_for_the_slot",
+        "event_deliverer",
     }
 
 
@@ -51,7 +53,8 @@ def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
 async def test_recorded_history_replays_deterministically(path: Path) -> None:
     history = WorkflowHistory.from_json("replay", path.read_text())
     replayer = Replayer(
-        workflows=[CampaignWorkflow, ReplyWatcherWorkflow], data_converter=DATA_CONVERTER
+        workflows=[CampaignWorkflow, ReplyWatcherWorkflow, EventDelivererWorkflow],
+        data_converter=DATA_CONVERTER,
     )
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
