@@ -144,6 +144,7 @@ class Settings(BaseSettings):
             return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
         return value
 
+    @property
     def event_feed(self) -> EventFeedInput:
         """The event deliverer's configuration (the secret stays with the worker)."""
         return EventFeedInput(
