@@ -2,8 +2,9 @@
 
 Histories live in `tests/workflows/histories/<version>/`: `v1/` holds campaigns recorded before
 the `replies-v2` patch (kept, so campaigns started back then keep replaying), `v2/` those
-started before the `sending-limits-v3` patch, `v3/` the current code's paths, including the
-reply watcher's own history and sends that wait for their slot in the send ledger. Run it
+started before the `sending-limits-v3` patch, `v3/` those with it (plain payloads), `v4/` the
+current code's paths with encrypted payloads, including the reply watcher's and the event
+deliverer's own histories, sends that wait for their slot, pauses and cancels by Update. Run it
 (`make histories`) after a deliberate workflow change guarded by `workflow.patched`; it writes
 a new version folder named by `--version` and never touches an older one. It starts its own
 time-skipping server, simulator and SQLite read model.
@@ -26,7 +27,8 @@ from zoneinfo import ZoneInfo
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from campaigns.contracts import CampaignProgress, ChannelRestored, ReplyReceived
+from campaigns.auto_reply import AutoReplyKind
+from campaigns.contracts import CampaignProgress, ChannelRestored, PauseRequest, ReplyReceived
 from campaigns.definition import ChannelType
 from campaigns.outbound_events import EventFeedInput
 from campaigns.status import ReplySource
@@ -53,7 +55,7 @@ from workflows.event_deliverer import deliverer_id
 from workflows.reply_watcher import watcher_id
 
 HISTORIES = Path(__file__).resolve().parents[1] / "tests" / "workflows" / "histories"
-CURRENT_VERSION = "v3"
+CURRENT_VERSION = "v4"
 logger = logging.getLogger(__name__)
 
 EMAIL = ANDREAS["email_channel"]
@@ -195,6 +197,44 @@ async def _reply_while_waiting_for_the_slot(rec: Recording, handle: WorkflowHand
     await handle.signal(CampaignWorkflow.reply, ReplyReceived(source=ReplySource.SIGNAL))
 
 
+async def _in_first_delay(handle: WorkflowHandle) -> bool:
+    return await _step_status(handle, 3, "IN_PROGRESS")
+
+
+async def _paused_then_resumed(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _in_first_delay(handle))
+    await handle.execute_update(CampaignWorkflow.pause, PauseRequest())
+    await rec.env.sleep(timedelta(days=3))  # the follow-up falls due while paused
+    await handle.execute_update(CampaignWorkflow.resume)
+
+
+async def _paused_until_a_date(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _in_first_delay(handle))
+    until = await rec.env.get_current_time() + timedelta(days=4)
+    await handle.execute_update(CampaignWorkflow.pause, PauseRequest(until=until))
+
+
+async def _out_of_office_pauses(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _in_first_delay(handle))
+    now = await rec.env.get_current_time()
+    await handle.signal(
+        CampaignWorkflow.reply,
+        ReplyReceived(
+            channel_id=EMAIL,
+            message_id=99,
+            received_at=now,
+            auto_reply=AutoReplyKind.OUT_OF_OFFICE,
+            returns_on=(now + timedelta(days=6)).date(),
+            pause_until=now + timedelta(days=6),
+        ),
+    )
+
+
+async def _cancelled_by_update(rec: Recording, handle: WorkflowHandle) -> None:
+    await eventually(lambda: _in_first_delay(handle))
+    await handle.execute_update(CampaignWorkflow.cancel)
+
+
 @dataclass(frozen=True)
 class Scenario:
     # The definition, or a function of the test server's clock that makes it.
@@ -219,6 +259,10 @@ SCENARIOS: dict[str, Scenario] = {
     "replied_while_waiting_for_the_slot": Scenario(
         one_email_closed_for(2), _reply_while_waiting_for_the_slot
     ),
+    "paused_and_resumed": Scenario(BRIEF_EXAMPLE, _paused_then_resumed),
+    "paused_until_a_date": Scenario(BRIEF_EXAMPLE, _paused_until_a_date),
+    "paused_by_out_of_office": Scenario(BRIEF_EXAMPLE, _out_of_office_pauses),
+    "cancelled_by_update": Scenario(BRIEF_EXAMPLE, _cancelled_by_update),
     # Last: the watcher it starts keeps sweeping until the recording ends.
     "replied_found_by_reply_check": Scenario(
         BRIEF_EXAMPLE, _reply_without_webhook_during_delay, watched=True

@@ -4,7 +4,7 @@ A change to CampaignWorkflow that would break campaigns already running fails he
 change needs `workflow.patched`; then record the new paths into a new version folder with
 `make histories` and keep the older folders until no campaign started before the change can
 still be running (30 days + margin). `v1/` predates the `replies-v2` patch, `v2/` the
-`sending-limits-v3` patch.
+`sending-limits-v3` patch; `v4/` is recorded with encrypted payloads and holds pauses.
 """
 
 from __future__ import annotations
@@ -41,11 +41,20 @@ def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
         "reply_watcher",
     }
     assert _names("v2") >= replies_v2
-    assert _names("v3") >= replies_v2 | {
+    sending_limits_v3 = replies_v2 | {
         "waited_for_the_send_window",
         "no_slot_before_day_30",
         "replied_while_waiting_for_the_slot",
         "event_deliverer",
+    }
+    assert _names("v3") >= sending_limits_v3
+    # v4: today's code, encrypted payloads, with pause, resume and cancel as Updates and an
+    # out-of-office reply that pauses (no patch: these paths are new commands only when used).
+    assert _names("v4") >= sending_limits_v3 | {
+        "paused_and_resumed",
+        "paused_until_a_date",
+        "paused_by_out_of_office",
+        "cancelled_by_update",
     }
 
 
