@@ -248,10 +248,71 @@ async def _role_cards(services: ServicesDep, caller: Caller) -> tuple[list[RoleC
 
 
 @pages.get("")
-async def roles_page(request: Request, caller: DashboardCaller, services: ServicesDep) -> Response:
+async def roles_page(
+    request: Request, caller: DashboardCaller, services: ServicesDep, notice: str | None = None
+) -> Response:
     """The signed-in user's roles, each with its campaigns counted by status."""
     cards, active = await _role_cards(services, caller)
-    return _render(request, "roles.html", caller, cards=cards, active=active)
+    return _render(
+        request,
+        "roles.html",
+        caller,
+        cards=cards,
+        active=active,
+        notice=_ALL_NOTICES.get(notice or ""),
+    )
+
+
+_ALL_NOTICES = {
+    "all_paused": "All your running campaigns are paused. Nothing is sent until you resume them.",
+    "all_resumed": "All your paused campaigns are resumed.",
+    "bad_date": "Nothing changed: the resume date must be a date after today.",
+}
+
+
+@pages.post("/campaigns/pause")
+async def pause_all_campaigns(
+    request: Request,
+    caller: DashboardCaller,
+    services: ServicesDep,
+    campaigns: CampaignServiceDep,
+    csrf: Annotated[str, Form()] = "",
+    resume_on: Annotated[str, Form()] = "",
+) -> Response:
+    """A vacation: pause every running campaign of the user, optionally until a date."""
+    require_csrf(request, services, csrf)
+    try:
+        until = await _resume_date(services, caller, resume_on)
+    except ValueError:
+        return RedirectResponse(f"{HOME}?notice=bad_date", status_code=303)
+    await campaigns.pause_all(caller, until)
+    return RedirectResponse(f"{HOME}?notice=all_paused", status_code=303)
+
+
+@pages.post("/campaigns/resume")
+async def resume_all_campaigns(
+    request: Request,
+    caller: DashboardCaller,
+    services: ServicesDep,
+    campaigns: CampaignServiceDep,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    require_csrf(request, services, csrf)
+    await campaigns.resume_all(caller)
+    return RedirectResponse(f"{HOME}?notice=all_resumed", status_code=303)
+
+
+async def _resume_date(services: ServicesDep, caller: Caller, resume_on: str) -> datetime | None:
+    """The start of `resume_on` in the user's sending time zone (None when none was given);
+    ValueError when it is not a date after today."""
+    if not resume_on:
+        return None
+    async with services.sessions() as session:
+        settings, _ = await load_settings(session, caller.user.id)
+    until = datetime.combine(date.fromisoformat(resume_on), time(0), settings.schedule.zone)
+    if until <= datetime.now(UTC):
+        raise ValueError("the resume date is not after today")
+    return until
 
 
 @pages.get("/live")
