@@ -11,6 +11,7 @@ import logging
 import signal
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
@@ -78,30 +79,43 @@ async def ensure_reply_watcher(
 ) -> None:
     """Start the task queue's reply watcher, or hand the running one these settings."""
     watch = ReplyWatchInput(interval_seconds=interval_seconds, batch_size=batch_size)
-    await client.start_workflow(
+    await _start_or_configure(
+        client,
         ReplyWatcherWorkflow.run,
         watch,
-        id=watcher_id(task_queue),
+        workflow_id=watcher_id(task_queue),
         task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        start_signal="configure",
-        start_signal_args=[watch],
-        static_summary="Finds replies whose webhook never arrived, for every active campaign",
+        summary="Finds replies whose webhook never arrived, for every active campaign",
     )
 
 
 async def ensure_event_deliverer(client: Client, *, task_queue: str, feed: EventFeedInput) -> None:
     """Start the task queue's event deliverer, or hand the running one this configuration
     (an empty URL pauses it; events keep being recorded and go out once a URL is set)."""
-    await client.start_workflow(
+    await _start_or_configure(
+        client,
         EventDelivererWorkflow.run,
         feed,
-        id=deliverer_id(task_queue),
+        workflow_id=deliverer_id(task_queue),
+        task_queue=task_queue,
+        summary="Delivers campaign events to the platform's webhook URL",
+    )
+
+
+async def _start_or_configure(
+    client: Client, run: Any, arg: Any, *, workflow_id: str, task_queue: str, summary: str
+) -> None:
+    """A task queue's singleton workflow: started once by whichever worker comes first (signal
+    with start), and every later worker hands it its current configuration."""
+    await client.start_workflow(
+        run,
+        arg,
+        id=workflow_id,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         start_signal="configure",
-        start_signal_args=[feed],
-        static_summary="Delivers campaign events to the platform's webhook URL",
+        start_signal_args=[arg],
+        static_summary=summary,
     )
 
 

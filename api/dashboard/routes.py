@@ -520,16 +520,10 @@ async def pause_campaign(
     (midnight in the user's sending time zone)."""
     require_csrf(request, services, csrf)
     back = f"{HOME}/roles/{role_id}/candidates/{candidate_id}"
-    until = None
-    if resume_on:
-        async with services.sessions() as session:
-            settings, _ = await load_settings(session, caller.user.id)
-        try:
-            until = datetime.combine(date.fromisoformat(resume_on), time(0), settings.schedule.zone)
-        except ValueError:
-            return RedirectResponse(f"{back}?notice=bad_date", status_code=303)
-        if until <= datetime.now(UTC):
-            return RedirectResponse(f"{back}?notice=bad_date", status_code=303)
+    try:
+        until = await _resume_date(services, caller, resume_on)
+    except ValueError:
+        return RedirectResponse(f"{back}?notice=bad_date", status_code=303)
     try:
         await campaigns.pause(caller, role_id, candidate_id, until)
     except ApiError as error:
