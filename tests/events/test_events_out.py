@@ -17,7 +17,7 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from campaigns.contracts import CampaignProgress
+from campaigns.contracts import CampaignProgress, PauseRequest
 from campaigns.outbound_events import EVENT_TYPES, EventFeedInput, event_id
 from campaigns.status import EndReason, StepStatus
 from db.engine import SessionFactory
@@ -35,6 +35,7 @@ from tests.support.campaigns import (
 )
 from tests.support.sending import send_without_pacing
 from worker import build_worker, ensure_event_deliverer
+from workflows.campaign import CampaignWorkflow
 
 EVENTS_SECRET = "test-events-secret"
 # 30 days in about 3 s; a 2-day delay is 0.2 s.
@@ -224,3 +225,37 @@ async def test_the_openapi_document_lists_every_event_webhook_with_its_payload()
         schema_name = body["schema"]["$ref"].rsplit("/", 1)[-1]
         schema = document["components"]["schemas"][schema_name]
         assert {"id", "sequence", "campaignId", "type", "data"} <= set(schema["required"])
+
+
+async def test_a_pause_and_a_resume_go_out_as_events_in_their_place(
+    dev_temporal_env: WorkflowEnvironment,
+    task_queue: str,
+    platform: PlatformClient,
+    sessions: SessionFactory,
+    simulator: str,
+) -> None:
+    async with delivering(dev_temporal_env, task_queue, platform, sessions, simulator):
+        # A real-time campaign: the pause lands in its first 2-day delay.
+        campaign = campaign_input()
+        handle = await start_campaign(dev_temporal_env.client, campaign, task_queue)
+
+        async def in_first_delay() -> bool:
+            progress: CampaignProgress = await handle.query(CampaignWorkflow.progress)
+            return progress.steps[2].status is StepStatus.IN_PROGRESS
+
+        await eventually(in_first_delay)
+        await handle.execute_update(CampaignWorkflow.pause, PauseRequest())
+        await handle.execute_update(CampaignWorkflow.resume)
+        await handle.execute_update(CampaignWorkflow.cancel)
+        events = await until_ended_event(simulator, campaign.campaign_id)
+
+    assert_in_order_and_unique(events, campaign.campaign_id)
+    assert [e["type"] for e in events] == [
+        "campaign.started",
+        "campaign.message_sent",
+        "campaign.message_sent",
+        "campaign.paused",
+        "campaign.resumed",
+        "campaign.ended",
+    ]
+    assert events[-1]["data"] == {"reason": "CANCELLED"}
