@@ -30,8 +30,8 @@ def test_a_cookie_signed_with_another_secret_or_edited_is_refused() -> None:
     assert SessionKeys("another-secret", DEV_SESSION_ENCRYPTION_KEY).id_hash(cookie) is None
     session_id, stamp, signature = cookie.split(".")
     for edited in (
-        f"{session_id[:-1]}A.{stamp}.{signature}",
-        f"{session_id}.{stamp[:-1]}A.{signature}",
+        f"{_edit_last(session_id)}.{stamp}.{signature}",
+        f"{session_id}.{_edit_last(stamp)}.{signature}",
         f"{session_id}.{stamp}.{signature[:-2]}",
         None,
         "",
@@ -39,6 +39,12 @@ def test_a_cookie_signed_with_another_secret_or_edited_is_refused() -> None:
         "a.b.c",
     ):
         assert keys.id_hash(edited) is None
+
+
+def _edit_last(part: str) -> str:
+    """`part` with its last character changed (to one it is not: an edit that changes nothing
+    would leave a valid cookie)."""
+    return part[:-1] + ("B" if part.endswith("A") else "A")
 
 
 def test_an_old_cookie_expires(monkeypatch: pytest.MonkeyPatch) -> None:
