@@ -23,11 +23,11 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from api.webhook_signature import expected_signature
 from campaigns.outbound_events import DELIVER_EVENTS_ACTIVITY, DeliveryRunResult, EventFeedInput
 from db import event_outbox
 from db.engine import SessionFactory
 from db.event_outbox_models import OutboundEvent
+from webhook_signature import expected_signature
 
 # A row of campaign_events whose id was handed out but not yet committed is committed (or rolled
 # back) within the recording activity's 30-second timeout; a scan floor only moves past ids

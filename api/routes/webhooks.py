@@ -17,13 +17,13 @@ from api.errors import ApiError, responses, temporal_unavailable
 from api.schemas import WebhookAck
 from api.services import AppServices
 from api.telemetry import MetricsDep
-from api.webhook_signature import BadSignature, verify
 from campaigns.auto_reply import classify
 from campaigns.contracts import ChannelRestored, ReplyReceived
 from campaigns.definition import ChannelType
 from campaigns.status import ReplySource
 from db import campaign_queries, webhook_store
 from recruiting_platform import OnBehalfOf, PlatformError
+from webhook_signature import BadSignature, verify
 from workflows.campaign import CampaignWorkflow
 
 logger = logging.getLogger(__name__)

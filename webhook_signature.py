@@ -1,4 +1,6 @@
-"""Verifies the platform's webhook signatures: HMAC-SHA256 over `"{timestamp}." + raw body`."""
+"""Signs and verifies webhooks: HMAC-SHA256 over `"{timestamp}." + raw body`. The platform's
+webhooks to us are verified with it and our events to the platform signed with it (activities
+and API both use it, so it belongs to neither)."""
 
 from __future__ import annotations
 
