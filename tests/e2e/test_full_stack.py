@@ -156,10 +156,16 @@ async def test_worker_killed_during_a_delay_loses_nothing_and_sends_nothing_twic
     assert len(await sent_messages(simulator, MILAN)) == 2
     worker.start()
 
-    async def completed() -> bool:
-        return await _status(url) == "COMPLETED"
+    # The restarted worker sends the last two messages; the 30-day end itself is the test
+    # above's, so this one ends the campaign once they are out and then counts every POST.
+    async def four_sent() -> bool:
+        return len(await sent_messages(simulator, MILAN)) >= 4
 
-    await eventually(completed, timeout=END_DEADLINE_SECONDS, interval=0.5)
+    await eventually(four_sent, timeout=END_DEADLINE_SECONDS, interval=0.5)
+    async with httpx.AsyncClient(base_url=url, headers=_auth(), timeout=30) as http:
+        cancelled = await http.delete(CAMPAIGN)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "CANCELLED"
     sent = await sent_messages(simulator, MILAN)
     assert len(sent) == 4
     assert len({m["idempotencyKey"] for m in sent}) == 4
