@@ -227,7 +227,7 @@ _MESSAGE_BADGES: dict[str, Badge] = {
 }
 _DELAY_BADGES: dict[str, Badge] = {
     StepStatus.PENDING: Badge("Not started", "pending"),
-    StepStatus.IN_PROGRESS: Badge("Counting down", "running"),
+    StepStatus.IN_PROGRESS: Badge("In progress", "running"),
     StepStatus.DONE: Badge("Done", "done"),
     StepStatus.NOT_SENT: Badge("Not reached", "not-sent"),
 }

@@ -230,12 +230,22 @@ async def sign_out(
 class RoleCard:
     role: Role
     counts: list[presenters.RoleCount]
-    totals: presenters.RoleTotals
+    totals: presenters.RoleTotals | None  # None: the platform did not list its candidates
 
     def link(self, status: str | None = None) -> str:
         """The role page, filtered by a status's `?status=` value when given."""
         page = f"{HOME}/roles/{self.role.id}"
         return f"{page}?{urlencode({'status': status})}" if status else page
+
+
+async def _candidate_count(services: ServicesDep, caller: Caller, role_id: int) -> int | None:
+    """How many candidates the role has, for its total and "not contacted" (the listing is
+    cached a few seconds, as the role page's: the platform has no count of its own); None when
+    the platform does not answer, so the page still shows the campaign counts."""
+    try:
+        return len(await load_candidates(services, caller, role_id, cached=True))
+    except ApiError:  # 503 (or 404 for a role removed since it was listed)
+        return None
 
 
 async def _role_cards(services: ServicesDep, caller: Caller) -> tuple[list[RoleCard], bool]:
@@ -245,10 +255,8 @@ async def _role_cards(services: ServicesDep, caller: Caller) -> tuple[list[RoleC
         raise SignInRequired(clear_cookie=True) from None
     except PlatformError as error:
         raise platform_unavailable(error) from None
-    # Each role's candidates, for its total and "not contacted" (cached a few seconds, like
-    # the role page's listing: the platform has no count of its own).
     candidates = await asyncio.gather(
-        *(load_candidates(services, caller, role.id, cached=True) for role in roles)
+        *(_candidate_count(services, caller, role.id) for role in roles)
     )
     async with services.sessions() as session:
         counts = await campaign_queries.status_counts_by_role(session, caller.user.id)
@@ -256,7 +264,7 @@ async def _role_cards(services: ServicesDep, caller: Caller) -> tuple[list[RoleC
         RoleCard(
             role,
             presenters.role_counts(counts.get(role.id, {})),
-            presenters.role_totals(len(listed), counts.get(role.id, {})),
+            None if listed is None else presenters.role_totals(listed, counts.get(role.id, {})),
         )
         for role, listed in zip(roles, candidates, strict=True)
     ]

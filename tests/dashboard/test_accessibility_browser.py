@@ -127,6 +127,15 @@ async def test_every_page_has_no_serious_or_critical_accessibility_violation(
     await expect(page.get_by_role("alert")).to_be_visible()
     await check("sending, refused form")
 
+    # On a phone the role table becomes cards and the header tightens: the same checks.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{stack.url}/dashboard")
+    await check("roles, phone")
+    await page.goto(f"{stack.url}/dashboard/roles/{BULK_ROLE}")
+    await check("role, phone", ignore=_role_row_chip)
+    await page.goto(seeded.campaign_page(stack, seeded.waiting))
+    await check("campaign, waiting, phone")
+
     assert found == {}, "accessibility violations (serious or critical):\n" + "\n".join(
         f"{name}:\n" + "\n".join(f"  - {v}" for v in violations)
         for name, violations in found.items()
