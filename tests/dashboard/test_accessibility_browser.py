@@ -1,18 +1,23 @@
 """Every dashboard page passes axe-core (no serious or critical violation) in Chromium, over
 the real stack with campaigns in every state a recruiter meets: running, waiting for a
-logged-out channel, paused, replied and cancelled. Also here: the roles page's tiles and
-counts, a notice that shows once, and error pages that keep the header."""
+logged-out channel, paused, replied, cancelled, and ended with no reply in 30 days (on a stack
+whose month lasts seconds). Also here: the roles page's tiles and counts, a notice that shows
+once, and error pages that keep the header."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
+from temporalio.testing import WorkflowEnvironment
 
-from tests.api.conftest import ApiStack
+from db.engine import create_engine, create_session_factory
+from tests.api.conftest import ApiStack, api_stack_on
+from tests.conftest import fresh_database
 from tests.dashboard.helpers import Campaigns, campaign_path, requires_chromium, sign_in
 from tests.support.axe import Violation, assert_accessible, blocking_violations
 from tests.support.campaigns import ANDREAS, sim_post
@@ -205,3 +210,50 @@ async def test_error_pages_keep_the_header_of_a_signed_in_user(page: Page, stack
     await expect(banner.get_by_text("Andreas Berg")).to_be_visible()
     await banner.get_by_role("button", name="Sign out").click()
     await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+# 30 days in about 26 s: a campaign that ends with no reply, as a recruiter sees it a month on.
+FAST_MONTH = 100_000
+
+
+@pytest.fixture
+async def fast_stack(
+    dev_temporal_env: WorkflowEnvironment, simulator: str, task_queue: str, tmp_path: Path
+) -> AsyncIterator[ApiStack]:
+    async with fresh_database("sqlite", tmp_path) as database_url:
+        engine = create_engine(database_url)
+        try:
+            async with api_stack_on(
+                dev_temporal_env.client,
+                database_url,
+                simulator,
+                task_queue,
+                create_session_factory(engine),
+                settings_changes={"campaign_time_scale": FAST_MONTH},
+            ) as api:
+                yield api
+        finally:
+            await engine.dispose()
+
+
+async def test_a_campaign_that_ran_out_of_time_says_so_and_not_cancelled(
+    page: Page, fast_stack: ApiStack
+) -> None:
+    ended = Campaigns(fast_stack)
+    await ended.start(BULK_ROLE, 5001)
+    await ended.until(BULK_ROLE, 5001, "COMPLETED")
+
+    await sign_in(page, f"{fast_stack.url}/dashboard")
+    tiles = page.get_by_role("list", name=f"Candidates of {BULK_TITLE} by campaign status")
+    tile = tiles.get_by_role("link", name=re.compile(r"^1\s+Ended — no reply in 30 days$"))
+    await expect(tile).to_have_attribute("href", f"/dashboard/roles/{BULK_ROLE}?status=completed")
+    await assert_accessible(page)
+
+    await page.goto(f"{fast_stack.url}/dashboard/roles/{BULK_ROLE}/candidates/5001")
+    summary = page.locator(".summary")
+    await expect(summary.get_by_text("Ended — no reply in 30 days", exact=True)).to_be_visible()
+    await expect(summary).to_contain_text("Ended on")
+    await expect(summary).not_to_contain_text("Time left")
+    await expect(page.get_by_text("Ended: 30 days passed without a reply")).to_be_visible()
+    await expect(page.get_by_role("button", name="Cancel campaign")).to_have_count(0)
+    await assert_accessible(page)
