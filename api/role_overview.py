@@ -71,5 +71,6 @@ def overview_row(candidate: Candidate, campaign: Row | None) -> RoleCampaignRow:
 def with_step_statuses(row: RoleCampaignRow, steps: Sequence[CampaignStep]) -> None:
     """Each step's status in order, and how many were sent or skipped."""
     row.step_statuses = [s.status for s in steps]
+    row._message_statuses = [s.status for s in steps if s.type == "message"]
     row.steps_sent = row.step_statuses.count(StepStatus.SENT.value)
     row.steps_skipped = row.step_statuses.count(StepStatus.SKIPPED.value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic.alias_generators import to_camel
 
 
@@ -148,6 +148,13 @@ class RoleCampaignRow(ApiModel):
     ends_at: datetime | None = None
     ended_at: datetime | None = None
     waiting_reason: str | None = None
+    # The message steps' statuses (delays send nothing), for the dashboard's progress bar;
+    # not part of the API's answer.
+    _message_statuses: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def message_statuses(self) -> list[str]:
+        return self._message_statuses
 
 
 class RoleCampaignPage(ApiModel):

@@ -121,7 +121,7 @@ _STEP_DETAILS: dict[StepDetail, str] = {
     StepDetail.STOPPED_BEFORE_POST: "Not sent: stopped before it was posted",
     StepDetail.ENDED_BY_REPLY: "Not sent: campaign ended (the candidate replied)",
     StepDetail.ENDED_BY_CANCEL: "Not sent: campaign ended (cancelled)",
-    StepDetail.ENDED_AT_LIMIT: "Not sent: campaign ended (30-day limit)",
+    StepDetail.ENDED_AT_LIMIT: "Not sent: campaign ended (no reply in 30 days)",
 }
 _CAMPAIGN_ERRORS: dict[CampaignError, str] = {
     CampaignError.FINAL_REPLY_CHECK_FAILED: (

@@ -151,9 +151,27 @@ async def waiting_for_channel(
 async def status_counts_by_role(
     session: AsyncSession, owner_user_id: int
 ) -> dict[int, dict[str, int]]:
-    """For the roles page: how many campaigns each role has in each status."""
+    """For the roles page: how many candidates of each role have their latest campaign in each
+    status (as the role page's status filter counts them: a candidate whose campaign was
+    cancelled and who has a new one running counts once, as running)."""
+    latest = (
+        select(
+            Campaign.role_id,
+            Campaign.candidate_id,
+            func.max(Campaign.created_at).label("created_at"),
+        )
+        .where(Campaign.owner_user_id == owner_user_id)
+        .group_by(Campaign.role_id, Campaign.candidate_id)
+        .subquery()
+    )
     rows = await session.execute(
         select(Campaign.role_id, Campaign.status, func.count())
+        .join(
+            latest,
+            (Campaign.role_id == latest.c.role_id)
+            & (Campaign.candidate_id == latest.c.candidate_id)
+            & (Campaign.created_at == latest.c.created_at),
+        )
         .where(Campaign.owner_user_id == owner_user_id)
         .group_by(Campaign.role_id, Campaign.status)
     )

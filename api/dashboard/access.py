@@ -159,7 +159,23 @@ def _sign_in_required(request: Request, error: SignInRequired) -> Response:
     return response
 
 
-def error_page(request: Request, error: ApiError) -> Response:
+async def _signed_in(request: Request) -> SignedInCaller | None:
+    """Who is signed in, for an error page's header; None when nobody is, or when finding out
+    fails too (an error page must render even when what failed is what it would ask)."""
+    services: AppServices = request.app.state.services
+    try:
+        found = await stored_session(request, services)
+        if found is None:
+            return None
+        user = await resolve_user(services, found.token)
+    except Exception:  # noqa: BLE001 - the page says what went wrong; the header is a bonus
+        return None
+    return SignedInCaller(user, found.token, keys_of(services).csrf_token(found.id_hash))
+
+
+async def error_page(request: Request, error: ApiError) -> Response:
+    """The error in words, under the usual header (who is signed in, sign out) when they are."""
+    caller = await _signed_in(request)
     return templates.TemplateResponse(
         request,
         "error.html",
@@ -167,6 +183,8 @@ def error_page(request: Request, error: ApiError) -> Response:
             "title": _ERROR_TITLES.get(error.status, "Something went wrong"),
             "message": error.message,
             "status": error.status,
+            "user": caller.user if caller else None,
+            "csrf": caller.csrf if caller else None,
         },
         status_code=error.status,
         headers=error.headers,
@@ -185,9 +203,9 @@ class DashboardRoute(APIRoute):
             except SignInRequired as error:
                 response = _sign_in_required(request, error)
             except ApiError as error:
-                response = error_page(request, error)
+                response = await error_page(request, error)
             except RequestValidationError:
-                response = error_page(request, ApiError(404, "NOT_FOUND", "No such page."))
+                response = await error_page(request, ApiError(404, "NOT_FOUND", "No such page."))
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response

@@ -24,28 +24,33 @@ class Badge:
     tone: str  # the CSS modifier: badge--<tone>
 
 
+# One word for each status wherever it shows (badge, filter, roles-page tile). The API keeps
+# its codes; only these words are for people. COMPLETED is what it means to a recruiter: the
+# 30 days ran out without a reply (its own tone, so it does not look like a cancel).
+WAITING_FOR_A_CHANNEL = "Waiting for a channel"
 STATUS_BADGES: dict[str, Badge] = {
     CampaignStatus.RUNNING: Badge("Running", "running"),
-    CampaignStatus.WAITING_FOR_CHANNEL: Badge("Waiting for channel", "waiting"),
-    CampaignStatus.PAUSED: Badge("Paused", "waiting"),
+    CampaignStatus.WAITING_FOR_CHANNEL: Badge(WAITING_FOR_A_CHANNEL, "waiting"),
+    CampaignStatus.PAUSED: Badge("Paused", "paused"),
     CampaignStatus.REPLIED: Badge("Replied", "replied"),
-    CampaignStatus.COMPLETED: Badge("Completed", "completed"),
+    CampaignStatus.COMPLETED: Badge("Ended — no reply in 30 days", "ended"),
     CampaignStatus.CANCELLED: Badge("Cancelled", "cancelled"),
     CampaignStatus.FAILED: Badge("Failed", "failed"),
     CANCELLING: Badge("Cancelling", "cancelled"),
-    NO_CAMPAIGN: Badge("No campaign", "none"),
+    NO_CAMPAIGN: Badge("Not contacted", "none"),
 }
 
-# The roles page counts campaigns in these statuses, in this order ("Failed" only when any).
-ROLE_COUNT_LABELS: dict[str, str] = {
-    CampaignStatus.RUNNING: "Running",
-    CampaignStatus.WAITING_FOR_CHANNEL: "Waiting for a channel",
-    CampaignStatus.PAUSED: "Paused",
-    CampaignStatus.REPLIED: "Replied",
-    CampaignStatus.COMPLETED: "Completed",
-    CampaignStatus.CANCELLED: "Cancelled",
-    CampaignStatus.FAILED: "Failed",
-}
+# The roles page counts candidates by their campaign's status, in this order ("Paused" and
+# "Failed" only when any).
+ROLE_COUNTED: tuple[str, ...] = (
+    CampaignStatus.RUNNING,
+    CampaignStatus.WAITING_FOR_CHANNEL,
+    CampaignStatus.PAUSED,
+    CampaignStatus.REPLIED,
+    CampaignStatus.COMPLETED,
+    CampaignStatus.CANCELLED,
+    CampaignStatus.FAILED,
+)
 ALWAYS_COUNTED = frozenset(
     {
         CampaignStatus.RUNNING,
@@ -55,6 +60,18 @@ ALWAYS_COUNTED = frozenset(
         CampaignStatus.CANCELLED,
     }
 )
+
+# The role page's `?status=` value of each status (lowercase words in links people share).
+STATUS_QUERY: dict[str, str] = {
+    CampaignStatus.RUNNING: "running",
+    CampaignStatus.WAITING_FOR_CHANNEL: "waiting",
+    CampaignStatus.PAUSED: "paused",
+    CampaignStatus.REPLIED: "replied",
+    CampaignStatus.COMPLETED: "completed",
+    CampaignStatus.CANCELLED: "cancelled",
+    CampaignStatus.FAILED: "failed",
+    NO_CAMPAIGN: "not_contacted",
+}
 
 # The role overview's status filters, in this order.
 FILTERS: tuple[str, ...] = (
@@ -83,18 +100,44 @@ def is_active(status: str) -> bool:
 
 @dataclass(frozen=True)
 class RoleCount:
+    """A tile of the roles page: how many candidates have this status, linking to them."""
+
     status: str
     label: str
     count: int
     badge: Badge
+    query: str  # the role page's ?status= value
 
 
 def role_counts(counts: dict[str, int]) -> list[RoleCount]:
     return [
-        RoleCount(status, label, counts.get(status, 0), status_badge(status))
-        for status, label in ROLE_COUNT_LABELS.items()
+        RoleCount(
+            status,
+            status_badge(status).label,
+            counts.get(status, 0),
+            status_badge(status),
+            STATUS_QUERY[status],
+        )
+        for status in ROLE_COUNTED
         if status in ALWAYS_COUNTED or counts.get(status, 0)
     ]
+
+
+@dataclass(frozen=True)
+class RoleTotals:
+    """A role's candidates: all of them, and those no campaign has contacted yet."""
+
+    candidates: int
+    not_contacted: int
+
+    @property
+    def candidates_text(self) -> str:
+        return f"{self.candidates} candidate{'' if self.candidates == 1 else 's'}"
+
+
+def role_totals(candidates: int, counts: dict[str, int]) -> RoleTotals:
+    contacted = sum(counts.values())
+    return RoleTotals(candidates, max(0, candidates - contacted))
 
 
 # --- role overview ------------------------------------------------------------------------
@@ -102,21 +145,26 @@ def role_counts(counts: dict[str, int]) -> list[RoleCount]:
 
 @dataclass(frozen=True)
 class Progress:
-    """A bar of one segment per step, and the words for it."""
+    """A bar of one segment per message (delays are not counted: they send nothing), and the
+    words for it in the same unit: "2 of 4 messages sent"."""
 
     segments: list[str]
     summary: str
-    steps: str
+
+
+def messages_sent(sent: int, messages: int, skipped: int) -> str:
+    """'2 of 4 messages sent · 1 skipped': the one unit of progress on every page."""
+    noun = "message" if messages == 1 else "messages"
+    return f"{sent} of {messages} {noun} sent" + (f" · {skipped} skipped" if skipped else "")
 
 
 def row_progress(row: RoleCampaignRow) -> Progress | None:
-    if row.campaign_id is None or row.steps_total == 0:
+    statuses = row.message_statuses
+    if row.campaign_id is None or not statuses:
         return None
-    summary = f"{row.steps_sent} sent" + (
-        f" · {row.steps_skipped} skipped" if row.steps_skipped else ""
+    return Progress(
+        _segments(statuses), messages_sent(row.steps_sent, len(statuses), row.steps_skipped)
     )
-    steps = f"{row.steps_done}/{row.steps_total} steps" if is_active(row.status) else ""
-    return Progress(_segments(row.step_statuses), summary, steps)
 
 
 @dataclass(frozen=True)
@@ -169,7 +217,7 @@ class TimelineStep:
 _MESSAGE_BADGES: dict[str, Badge] = {
     StepStatus.PENDING: Badge("Pending", "pending"),
     StepStatus.IN_PROGRESS: Badge("Sending", "running"),
-    StepStatus.WAITING_FOR_CHANNEL: Badge("Waiting for channel", "waiting"),
+    StepStatus.WAITING_FOR_CHANNEL: Badge(WAITING_FOR_A_CHANNEL, "waiting"),
     StepStatus.WAITING_FOR_SLOT: Badge("Scheduled", "waiting"),
     StepStatus.SENT: Badge("Sent", "sent"),
     StepStatus.SKIPPED: Badge("Skipped", "skipped"),
@@ -179,7 +227,7 @@ _MESSAGE_BADGES: dict[str, Badge] = {
 }
 _DELAY_BADGES: dict[str, Badge] = {
     StepStatus.PENDING: Badge("Not started", "pending"),
-    StepStatus.IN_PROGRESS: Badge("Waiting", "running"),
+    StepStatus.IN_PROGRESS: Badge("In progress", "running"),
     StepStatus.DONE: Badge("Done", "done"),
     StepStatus.NOT_SENT: Badge("Not reached", "not-sent"),
 }
@@ -198,7 +246,7 @@ _SEGMENT_TONES: dict[str, str] = {
 
 
 def _segments(statuses: list[str]) -> list[str]:
-    """One bar segment per step, toned by its status (the same on the overview and detail)."""
+    """One bar segment per message, toned by its status (the same on the overview and detail)."""
     return [_SEGMENT_TONES.get(status, "pending") for status in statuses]
 
 
@@ -404,20 +452,15 @@ def step_progress(view: CampaignView) -> Progress:
     messages = [s for s in steps if s.type == "message"]
     sent = sum(1 for s in messages if s.status == StepStatus.SENT)
     skipped = sum(1 for s in messages if s.status == StepStatus.SKIPPED)
-    summary = f"{sent} of {len(messages)} messages sent" + (
-        f" · {skipped} skipped" if skipped else ""
-    )
     return Progress(
-        _segments([s.status for s in steps]),
-        summary,
-        f"{view.steps_done}/{view.steps_total} steps" if is_active(view.status) else "",
+        _segments([s.status for s in messages]), messages_sent(sent, len(messages), skipped)
     )
 
 
 _END_SENTENCES: dict[str, str] = {
     EndReason.REPLIED: "The candidate replied, so no more messages are sent.",
-    EndReason.NO_REPLY: "30 days passed without a reply.",
-    EndReason.CHANNEL_UNAVAILABLE: "30 days passed without a reply.",
+    EndReason.NO_REPLY: "Ended: 30 days passed without a reply.",
+    EndReason.CHANNEL_UNAVAILABLE: "Ended: 30 days passed without a reply.",
     EndReason.CANCELLED: "Cancelled; no more messages are sent.",
     EndReason.FAILED: "The campaign failed.",
 }
@@ -432,7 +475,7 @@ def end_sentence(view: CampaignView) -> str | None:
     elif view.end_reason == EndReason.CHANNEL_UNAVAILABLE and view.end_detail:
         unsent = sum(1 for s in view.steps if s.type == "message" and s.status == "NOT_SENT")
         sentence = (
-            f"30 days passed without a reply; {view.end_detail}, so {unsent} "
+            f"Ended: 30 days passed without a reply; {view.end_detail}, so {unsent} "
             f"message{'s' if unsent != 1 else ''} never went out."
         )
     return sentence

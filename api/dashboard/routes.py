@@ -9,6 +9,7 @@ and stops once nothing is active.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from api.dashboard.access import (
     safe_next,
     stored_session,
 )
+from api.dashboard.flash import notice_shown, pending_notice, redirect_with_notice
 from api.dashboard.session import COOKIE_NAME, SESSION_MAX_AGE_SECONDS
 from api.dashboard.templating import STATIC_DIR, STATIC_PATH, templates
 from api.deps import CampaignServiceDep, ServicesDep
@@ -44,6 +46,7 @@ from api.errors import ApiError
 from api.platform_access import (
     Caller,
     load_candidate,
+    load_candidates,
     load_role,
     platform_unavailable,
     resolve_user,
@@ -227,6 +230,22 @@ async def sign_out(
 class RoleCard:
     role: Role
     counts: list[presenters.RoleCount]
+    totals: presenters.RoleTotals | None  # None: the platform did not list its candidates
+
+    def link(self, status: str | None = None) -> str:
+        """The role page, filtered by a status's `?status=` value when given."""
+        page = f"{HOME}/roles/{self.role.id}"
+        return f"{page}?{urlencode({'status': status})}" if status else page
+
+
+async def _candidate_count(services: ServicesDep, caller: Caller, role_id: int) -> int | None:
+    """How many candidates the role has, for its total and "not contacted" (the listing is
+    cached a few seconds, as the role page's: the platform has no count of its own); None when
+    the platform does not answer, so the page still shows the campaign counts."""
+    try:
+        return len(await load_candidates(services, caller, role_id, cached=True))
+    except ApiError:  # 503 (or 404 for a role removed since it was listed)
+        return None
 
 
 async def _role_cards(services: ServicesDep, caller: Caller) -> tuple[list[RoleCard], bool]:
@@ -236,9 +255,19 @@ async def _role_cards(services: ServicesDep, caller: Caller) -> tuple[list[RoleC
         raise SignInRequired(clear_cookie=True) from None
     except PlatformError as error:
         raise platform_unavailable(error) from None
+    candidates = await asyncio.gather(
+        *(_candidate_count(services, caller, role.id) for role in roles)
+    )
     async with services.sessions() as session:
         counts = await campaign_queries.status_counts_by_role(session, caller.user.id)
-    cards = [RoleCard(role, presenters.role_counts(counts.get(role.id, {}))) for role in roles]
+    cards = [
+        RoleCard(
+            role,
+            presenters.role_counts(counts.get(role.id, {})),
+            None if listed is None else presenters.role_totals(listed, counts.get(role.id, {})),
+        )
+        for role, listed in zip(roles, candidates, strict=True)
+    ]
     active = any(
         presenters.is_active(status) and count
         for role in roles
@@ -248,19 +277,18 @@ async def _role_cards(services: ServicesDep, caller: Caller) -> tuple[list[RoleC
 
 
 @pages.get("")
-async def roles_page(
-    request: Request, caller: DashboardCaller, services: ServicesDep, notice: str | None = None
-) -> Response:
+async def roles_page(request: Request, caller: DashboardCaller, services: ServicesDep) -> Response:
     """The signed-in user's roles, each with its campaigns counted by status."""
     cards, active = await _role_cards(services, caller)
-    return _render(
+    page = _render(
         request,
         "roles.html",
         caller,
         cards=cards,
         active=active,
-        notice=_ALL_NOTICES.get(notice or ""),
+        notice=pending_notice(request, _ALL_NOTICES),
     )
+    return notice_shown(request, page)
 
 
 _ALL_NOTICES = {
@@ -284,9 +312,9 @@ async def pause_all_campaigns(
     try:
         until = await _resume_date(services, caller, resume_on)
     except ValueError:
-        return RedirectResponse(f"{HOME}?notice=bad_date", status_code=303)
+        return redirect_with_notice(HOME, "bad_date")
     await campaigns.pause_all(caller, until)
-    return RedirectResponse(f"{HOME}?notice=all_paused", status_code=303)
+    return redirect_with_notice(HOME, "all_paused")
 
 
 @pages.post("/campaigns/resume")
@@ -299,7 +327,7 @@ async def resume_all_campaigns(
 ) -> Response:
     require_csrf(request, services, csrf)
     await campaigns.resume_all(caller)
-    return RedirectResponse(f"{HOME}?notice=all_resumed", status_code=303)
+    return redirect_with_notice(HOME, "all_resumed")
 
 
 async def _resume_date(services: ServicesDep, caller: Caller, resume_on: str) -> datetime | None:
@@ -345,9 +373,14 @@ class Overview:
         return f"{HOME}/roles/{self.role_id}" + (f"?{urlencode(kept)}" if kept else "")
 
 
+_QUERY_STATUS = {query: status for status, query in presenters.STATUS_QUERY.items()}
+
+
 def _status_filter(status: str | None) -> str | None:
     if not status:
         return None
+    # The roles page's tiles link with lowercase names (?status=not_contacted).
+    status = _QUERY_STATUS.get(status, status)
     if status not in presenters.FILTERS:
         raise ApiError(404, "NOT_FOUND", f"No campaign status called {status!r}.")
     return status
@@ -456,21 +489,21 @@ async def campaign_page(
     caller: DashboardCaller,
     services: ServicesDep,
     campaigns: CampaignServiceDep,
-    notice: str | None = None,
 ) -> Response:
     """The candidate's latest campaign as a timeline, with Cancel and a Temporal link."""
     role = await load_role(services, caller, role_id)
     candidate = await load_candidate(services, caller, role_id, candidate_id)
     view = await _none_if_missing(campaigns.latest_view(caller, role_id, candidate_id))
-    return _render(
+    page = _render(
         request,
         "campaign.html",
         caller,
         role=role,
         candidate=candidate,
-        notice=_NOTICES.get(notice or ""),
+        notice=pending_notice(request, _NOTICES),
         **_campaign_context(role_id, candidate_id, view),
     )
+    return notice_shown(request, page)
 
 
 @pages.get("/roles/{role_id}/candidates/{candidate_id}/live")
@@ -500,9 +533,7 @@ async def cancel_campaign(
     require_csrf(request, services, csrf)
     result = await campaigns.cancel(caller, role_id, candidate_id)
     notice = "ended" if not result.cancelled else result.status.lower()
-    return RedirectResponse(
-        f"{HOME}/roles/{role_id}/candidates/{candidate_id}?notice={notice}", status_code=303
-    )
+    return redirect_with_notice(f"{HOME}/roles/{role_id}/candidates/{candidate_id}", notice)
 
 
 @pages.post("/roles/{role_id}/candidates/{candidate_id}/pause")
@@ -523,15 +554,15 @@ async def pause_campaign(
     try:
         until = await _resume_date(services, caller, resume_on)
     except ValueError:
-        return RedirectResponse(f"{back}?notice=bad_date", status_code=303)
+        return redirect_with_notice(back, "bad_date")
     try:
         await campaigns.pause(caller, role_id, candidate_id, until)
     except ApiError as error:
         if error.status != 409:
             raise
-        return RedirectResponse(f"{back}?notice=not_paused", status_code=303)
+        return redirect_with_notice(back, "not_paused")
     notice = "paused_until" if until else "paused"
-    return RedirectResponse(f"{back}?notice={notice}", status_code=303)
+    return redirect_with_notice(back, notice)
 
 
 @pages.post("/roles/{role_id}/candidates/{candidate_id}/resume")
@@ -551,8 +582,8 @@ async def resume_campaign(
     except ApiError as error:
         if error.status != 409:
             raise
-        return RedirectResponse(f"{back}?notice=not_paused", status_code=303)
-    return RedirectResponse(f"{back}?notice=resumed", status_code=303)
+        return redirect_with_notice(back, "not_paused")
+    return redirect_with_notice(back, "resumed")
 
 
 # --- sending settings and their use -------------------------------------------------------
@@ -630,16 +661,19 @@ async def _sending_page(
         form=form or sending.SettingsForm.of(settings),
         weekdays=sending.weekday_choices(),
         live=await _sending_live(services, caller),
-        notice=_SENDING_NOTICES.get(notice or ""),
+        notice=notice,
     )
 
 
 @pages.get("/sending")
 async def sending_settings_page(
-    request: Request, caller: DashboardCaller, services: ServicesDep, notice: str | None = None
+    request: Request, caller: DashboardCaller, services: ServicesDep
 ) -> Response:
     """The user's send window, limits and pacing, each account's use, the waits, and a form."""
-    return await _sending_page(request, caller, services, notice=notice)
+    page = await _sending_page(
+        request, caller, services, notice=pending_notice(request, _SENDING_NOTICES)
+    )
+    return notice_shown(request, page)
 
 
 @pages.get("/sending/live")
@@ -664,7 +698,7 @@ async def save_sending_settings(
         return await _sending_page(request, caller, services, form=form)
     async with services.sessions() as session, session.begin():
         await save_settings(session, caller.user.id, settings, now=datetime.now(UTC))
-    return RedirectResponse(f"{SENDING}?notice=saved", status_code=303)
+    return redirect_with_notice(SENDING, "saved")
 
 
 router.include_router(pages)

@@ -137,7 +137,7 @@ def test_a_slot_a_week_or_more_ahead_is_shown_with_its_date() -> None:
             "Not sent: campaign ended (the candidate replied)",
         ),
         (StepDetail.ENDED_BY_CANCEL, EMAIL, None, "Not sent: campaign ended (cancelled)"),
-        (StepDetail.ENDED_AT_LIMIT, None, None, "Not sent: campaign ended (30-day limit)"),
+        (StepDetail.ENDED_AT_LIMIT, None, None, "Not sent: campaign ended (no reply in 30 days)"),
         (
             StepDetail.CHANNEL_NEVER_RESTORED,
             LINKEDIN,

@@ -74,8 +74,12 @@ async def test_cancel_needs_the_csrf_token_of_the_session(
         assert (await campaigns.view(ROLE_SWE, MILAN))["status"] == "RUNNING"
 
         cancelled = await andreas.post(f"{DETAIL}/cancel", data={"csrf": csrf_of(page)})
+        shown = await andreas.get(cancelled.headers["location"])
+        reloaded = await andreas.get(cancelled.headers["location"])
     assert cancelled.status_code == 303
-    assert cancelled.headers["location"] == f"{DETAIL}?notice=cancelled"
+    assert cancelled.headers["location"] == DETAIL  # the notice is not in the URL…
+    assert "Campaign cancelled." in shown.text  # …but shown once after the redirect
+    assert "Campaign cancelled." not in reloaded.text
     assert (await campaigns.view(ROLE_SWE, MILAN))["status"] == "CANCELLED"
 
 

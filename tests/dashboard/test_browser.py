@@ -46,7 +46,7 @@ async def test_recruiter_signs_in_and_sees_only_their_roles_with_campaign_counts
     for title in (ROLE_TITLE, "Engineering Manager", "Support Engineer (bulk demo)"):
         await expect(page.get_by_role("link", name=title)).to_be_visible()
     await expect(page.get_by_text("Data Scientist")).to_have_count(0)  # Bea's role
-    counts = page.get_by_role("list", name=f"Campaigns of {ROLE_TITLE} by status")
+    counts = page.get_by_role("list", name=f"Candidates of {ROLE_TITLE} by campaign status")
     await expect(counts.get_by_role("listitem").filter(has_text="Running")).to_have_text(
         re.compile(r"1\s*Running")
     )
@@ -70,11 +70,11 @@ async def test_role_overview_updates_by_itself_as_messages_go_out_and_the_candid
     await sign_in(page, f"{stack.url}/dashboard/roles/{ROLE_SWE}")
     await expect(page.get_by_role("heading", name=ROLE_TITLE)).to_be_visible()
     milan = page.get_by_role("row").filter(has_text="Milan Peeters")
-    await expect(milan).to_contain_text("Waiting for channel")
+    await expect(milan).to_contain_text("Waiting for a channel")
     await expect(milan).to_contain_text("LinkedIn logged out — reconnect")
-    await expect(milan).to_contain_text("0 sent")
+    await expect(milan).to_contain_text("0 of 4 messages sent")
     await expect(page.get_by_role("row").filter(has_text="Sara Lindqvist")).to_contain_text(
-        "No campaign"
+        "Not contacted"
     )
 
     navigations: list[str] = []
@@ -82,7 +82,7 @@ async def test_role_overview_updates_by_itself_as_messages_go_out_and_the_candid
 
     await _set_channel(stack, LINKEDIN, "OK")  # the platform's webhook wakes the campaign
     await expect(milan).to_contain_text("Running")
-    await expect(milan).to_contain_text("2 sent")
+    await expect(milan).to_contain_text("2 of 4 messages sent")
     await expect(milan).to_contain_text("Email (Gmail) sent")
     await expect(milan).to_contain_text(re.compile(r"Send Email \(Gmail\)\s+in 1 d 23 h"))
     await expect(milan).to_contain_text("29 d left")
@@ -91,7 +91,7 @@ async def test_role_overview_updates_by_itself_as_messages_go_out_and_the_candid
     await sim_post(stack.simulator, f"/_sim/candidates/{MILAN}/reply", {"channelId": 100})
     await expect(milan).to_contain_text("Replied")
     await expect(milan).to_contain_text("Candidate replied")
-    await expect(milan).to_contain_text("Ended just now")
+    await expect(milan).to_contain_text("Ended on")
     assert navigations == [], "the page updated itself without reloading"
 
 
@@ -121,6 +121,9 @@ async def test_campaign_detail_shows_the_timeline_and_cancel_asks_for_confirmati
     )
     await expect(steps.filter(has_text="4. Email (Gmail)")).to_contain_text("Pending")
     await expect(page.get_by_text("1 of 4 messages sent · 1 skipped")).to_be_visible()
+    # One segment per message, as the words count them (the two delays are not steps to send).
+    bar = page.get_by_role("img", name="Messages: 1 of 4 messages sent · 1 skipped")
+    await expect(bar.locator(".seg")).to_have_count(4)
 
     # The Temporal Web UI link opens this campaign's workflow (the UI itself is stubbed).
     async def temporal_ui(route: Route) -> None:

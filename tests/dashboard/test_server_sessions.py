@@ -25,7 +25,7 @@ async def test_a_copied_cookie_gets_the_sign_in_page_after_sign_out(stack: ApiSt
         again = await thief.get("/dashboard")
         assert (again.status_code, again.headers["location"]) == (303, "/dashboard/login")
         sign_in_page = await thief.get("/dashboard/login")
-        assert sign_in_page.status_code == 200 and "Platform token" in sign_in_page.text
+        assert sign_in_page.status_code == 200 and "Your platform token" in sign_in_page.text
         live = await thief.get("/dashboard/roles/10/live", headers={"X-Dashboard-Live": "1"})
         assert live.status_code == 401
 

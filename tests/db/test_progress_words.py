@@ -130,5 +130,5 @@ async def test_a_coded_end_for_a_channel_that_never_came_back_is_worded(
 
     assert view.end_detail == "LinkedIn stayed logged out until the 30-day limit"
     assert view.steps[0].detail == "Not sent: LinkedIn stayed logged out until the 30-day limit"
-    assert view.steps[1].detail == "Not sent: campaign ended (30-day limit)"
+    assert view.steps[1].detail == "Not sent: campaign ended (no reply in 30 days)"
     assert view.next_action is None and overview.next_action is None
