@@ -139,15 +139,18 @@ async def reachable_nodes(http: httpx.AsyncClient, candidate: int) -> set[int]:
 async def wait_until_settled(
     http: httpx.AsyncClient, simulator: httpx.AsyncClient, outcome: Outcome
 ) -> None:
-    """Until every campaign that did not reply has all its reachable messages, or time runs out."""
+    """Until every campaign that did not reply has all its reachable messages and every one
+    that did says REPLIED (a worker just killed takes a moment to act on the reply), or time
+    runs out."""
     began = time.monotonic()
     while time.monotonic() - began < DEADLINE_SECONDS:
         sent = await outbound(simulator)
         pending = 0
         for candidate in range(FIRST_CANDIDATE, FIRST_CANDIDATE + CAMPAIGNS):
-            if candidate in outcome.replies:
-                continue
             view = (await http.get(f"/role/{BULK_ROLE}/candidate/{candidate}/campaign")).json()
+            if candidate in outcome.replies:
+                pending += view["status"] != "REPLIED"
+                continue
             done = all(
                 s["status"] in {"SENT", "SKIPPED"} for s in view["steps"] if s["type"] == "message"
             )

@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 from temporalio.client import WorkflowHandle
 
 from bench.bare import BareTimerActivityWorkflow, BareTwoActivitiesWorkflow, BareWaitWorkflow
@@ -488,6 +489,20 @@ async def bench_idle(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
             target=Target("flat: ≤ 1.25", max_value=1.25),
         )
         figures.append(growth)
+    engine = stack.engine()
+    try:
+        size, campaigns = await read_model_size(engine)
+    finally:
+        await engine.dispose()
+    figures.append(
+        Figure(
+            "idle",
+            f"read model size per campaign ({campaigns:,} campaigns, {stack_database(stack)})",
+            "KiB",
+            ours_reps=[size / max(1, campaigns) / 1024],
+            note="no floor: bare keeps no read model",
+        )
+    )
     ready = Figure("idle", "restarted worker: start → first answer for a waiting one", "s")
     for _ in range(plan.reps):
         ready.ours_reps.append(
@@ -504,6 +519,25 @@ async def bench_idle(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
             )
         )
     figures.append(ready)
+
+
+def stack_database(stack: Stack) -> str:
+    return "PostgreSQL" if stack.database_url.startswith("postgresql") else "SQLite"
+
+
+async def read_model_size(engine) -> tuple[int, int]:
+    """(bytes the read model's database takes, campaigns in it)."""
+    async with engine.connect() as connection:
+        campaigns = (await connection.execute(text("SELECT count(*) FROM campaigns"))).scalar_one()
+        if engine.dialect.name == "postgresql":
+            size = (
+                await connection.execute(text("SELECT pg_database_size(current_database())"))
+            ).scalar_one()
+        else:
+            pages = (await connection.execute(text("PRAGMA page_count"))).scalar_one()
+            page_size = (await connection.execute(text("PRAGMA page_size"))).scalar_one()
+            size = pages * page_size
+    return int(size), int(campaigns)
 
 
 async def time_to_answer(restart, query) -> float:
