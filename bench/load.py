@@ -21,6 +21,8 @@ from db.models import Campaign
 
 HTTP_TIMEOUT = 120.0
 PUT_ATTEMPTS = 3
+# PUTs per second of the last burst of this run: the send-lag part sizes its lead time by it.
+last_put_rate = 8.0
 logger = logging.getLogger(__name__)
 DAY = 86_400
 
@@ -108,6 +110,8 @@ async def put_campaigns(
     if errors:
         raise RuntimeError(f"{len(errors)} PUTs failed, first: {errors[0]}")
     burst.retries = len(retried)
+    global last_put_rate
+    last_put_rate = burst.rate
     return burst
 
 

@@ -46,6 +46,7 @@ import httpx
 from sqlalchemy import text
 from temporalio.client import WorkflowHandle
 
+from bench import load
 from bench.bare import BareTimerActivityWorkflow, BareTwoActivitiesWorkflow, BareWaitWorkflow
 from bench.load import (
     delayed_email,
@@ -61,7 +62,7 @@ from bench.load import (
 from bench.stack import Slot, Stack, StackOptions, running_stack
 from bench.stats import NO_TARGET, Figure, Spread, Target, markdown_table, text_table
 from campaigns.contracts import workflow_id_for
-from tests.support.campaigns import BRIEF_EXAMPLE
+from tests.support.campaigns import BRIEF_EXAMPLE, campaign_input, start_campaign
 from workflows.campaign import CampaignWorkflow
 
 logger = logging.getLogger("bench")
@@ -328,8 +329,9 @@ async def reply_until_replied(api: httpx.AsyncClient, sim: httpx.AsyncClient, sl
 
 def delay_for(count: int) -> int:
     """Seconds from the burst's first start to the moment all fall due: long enough to start
-    them all first (PUTs at 8/s and more), so the worker does only the sends at that moment."""
-    return max(30, int(count * 0.12))
+    them all first (at 1.5× the time the last burst of PUTs of this run took per campaign), so
+    that at that moment the worker only sends."""
+    return max(30, math.ceil(1.5 * count / load.last_put_rate))
 
 
 async def bench_sendlag(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
@@ -466,8 +468,10 @@ async def bench_idle(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
         slots = stack.pool.take(step - ours_total)
         some_slot = some_slot or slots[0]
         began = time.monotonic()
-        await put_campaigns(stack.api_urls, slots, waiting, 50)
-        logger.info("idle: %d PUTs in %.0f s", len(slots), time.monotonic() - began)
+        # Started the way the API starts them, without its HTTP round: 10,000 PUTs would take
+        # longer than the rest of the suite, and the starts part measures that path already.
+        await start_directly(stack, slots, waiting)
+        logger.info("idle: %d started in %.0f s", len(slots), time.monotonic() - began)
         ours_total = step
         await settle(stack)
         for process, rss_reps, cpu_reps in (
@@ -486,7 +490,9 @@ async def bench_idle(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
             "×",
             floor_reps=[rss_figures[-1].floor / rss_figures[0].floor],
             ours_reps=[rss_figures[-1].ours / rss_figures[0].ours],
-            target=Target("flat: ≤ 1.25", max_value=1.25),
+            # Flat only past the workflow cache (1,000 workflows by default): below it every
+            # waiting campaign stays in memory, as it should.
+            target=Target("flat: ≤ 1.25", max_value=1.25) if first_step >= 1_000 else NO_TARGET,
         )
         figures.append(growth)
     engine = stack.engine()
@@ -538,6 +544,25 @@ async def read_model_size(engine) -> tuple[int, int]:
             page_size = (await connection.execute(text("PRAGMA page_size"))).scalar_one()
             size = pages * page_size
     return int(size), int(campaigns)
+
+
+async def start_directly(stack: Stack, slots: list[Slot], definition: dict) -> None:
+    """Start campaigns with the API's workflow input, id, timeout and search attributes (the
+    workflow's first record writes the read-model row, as after any start)."""
+
+    async def start(index: int) -> None:
+        slot = slots[index]
+        campaign = campaign_input(
+            definition,
+            candidate_id=slot.candidate_id,
+            owner_user_id=slot.user.user_id,
+            role_id=slot.user.role_id,
+        )
+        await start_campaign(stack.client, campaign, stack.task_queue)
+
+    burst = await run_concurrently(len(slots), 100, start)
+    if burst.failures:
+        raise RuntimeError(f"{burst.failures} starts failed")
 
 
 async def time_to_answer(restart, query) -> float:
