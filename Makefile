@@ -90,9 +90,10 @@ screenshots: $(INSTALLED) browser
 
 # Benchmarks (not part of `make test`; docs/performance.md). `make bench` runs issue 13's suite:
 # starts, worker CPU, reply → REPLIED, send lag and idle capacity, each beside a bare-Temporal
-# floor in the same run, 3 repetitions (~20 minutes on 2 cores); `make bench BENCH_QUICK=1` is a
-# smoke run, `make bench BENCH_ARGS="--only starts,reply"` runs some parts. Writes
-# bench/results/latest.json and prints the table (`BENCH_ARGS=--markdown` for the docs).
+# floor in the same run, 3 repetitions (20–40 minutes on 2 cores, see bench/suite.py);
+# `make bench BENCH_QUICK=1` is a smoke run (~6 minutes), `make bench BENCH_ARGS="--only
+# starts,reply"` runs some parts. Writes bench/results/latest.json and prints the table
+# (`BENCH_ARGS=--markdown` for the docs).
 BENCH_ARGS ?=
 bench: $(INSTALLED)
 	BENCH_QUICK='$(BENCH_QUICK)' $(BIN)/python -m bench.suite $(BENCH_ARGS)

@@ -2,9 +2,14 @@
 in the same run on the same servers, interleaved (bare and ours alternate which goes first)
 and repeated; the median of the repetitions is reported, every repetition kept in the JSON.
 
-    make bench                                  # everything (~20 minutes on 2 cores)
-    make bench BENCH_QUICK=1                    # a smoke run (~3 minutes)
+    make bench                                  # everything, 3 repetitions (see below)
+    make bench BENCH_QUICK=1                    # a smoke run (~6 minutes on a busy 2-core VM)
     python -m bench.suite --only starts,reply   # some parts; --quick, --reps N, --markdown
+    python -m bench.suite --idle-steps 1000,10000 --sendlag-sizes 500,1000
+
+The full run's length is mostly the worker's CPU: 10,000 idle campaigns to start and 2,500
+sends due in bursts. At today's 0.2 CPU-s per campaign that is 30–40 minutes on 2 cores; at
+issue 13's targets (within 3× bare) about 20. `--idle-steps` and `--sendlag-sizes` shorten it.
 
 Parts (see docs/performance.md for what each measures and why):
 
@@ -38,7 +43,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -624,6 +629,10 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default 3, quick 1)")
     parser.add_argument("--database", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    parser.add_argument("--idle-steps", help="waiting campaigns to measure at, e.g. 1000,10000")
+    parser.add_argument(
+        "--sendlag-sizes", help="campaigns due together, e.g. 500,1000 (the first repeated)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args()
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
@@ -632,6 +641,13 @@ def main() -> None:
         parser.error(f"--only: unknown part(s) {sorted(unknown)}; choose from {PARTS}")
     reps = args.reps or (1 if args.quick else 3)
     plan = Plan.quick(reps) if args.quick else Plan.full(reps)
+    if args.idle_steps:
+        plan = replace(plan, idle_steps=tuple(int(n) for n in args.idle_steps.split(",")))
+    if args.sendlag_sizes:
+        sizes = [int(n) for n in args.sendlag_sizes.split(",")]
+        plan = replace(
+            plan, sendlag_sizes={n: (reps if i == 0 else 1) for i, n in enumerate(sizes)}
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     info = machine()
