@@ -104,7 +104,7 @@ bench-cost: $(INSTALLED)
 	$(BIN)/python -m bench.cost
 
 # Past one machine: 1, 2 and 3 workers and 2 API processes on one Temporal and PostgreSQL, a
-# worker SIGKILLed mid-run, every message counted (~8 minutes).
+# burst of sends due at once, a worker SIGKILLed mid-run, every message counted (~15 minutes).
 bench-scale: $(INSTALLED)
 	TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' BENCH_QUICK='$(BENCH_QUICK)' $(BIN)/python -m bench.scale $(BENCH_ARGS)
 
