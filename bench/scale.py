@@ -54,6 +54,8 @@ class ScaleRun:
     lost: int
     doubled: int
     killed_worker_at_message: int
+    sends_per_second_before_kill: float
+    seconds_from_kill_to_last_message: float
     messages_per_second: float
     seconds_to_last_message: float
     worker_cpu_seconds: list[float]
@@ -118,12 +120,14 @@ async def one_run(workers: int, apis: int, campaigns: int, database: str) -> Sca
             if time.time() > moment:
                 logger.warning("the PUTs outlasted the lead by %.0f s", time.time() - moment)
             killed_at = -1
+            killed_time = 0.0
             cpu_of_killed = 0.0
             deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
             while time.monotonic() < deadline:
                 messages = await _ours(stack.simulator.url, candidates)
                 if killed_at < 0 and len(messages) >= expected // 2:
                     killed_at = len(messages)
+                    killed_time = time.time()
                     cpu_of_killed = stack.workers[0].cpu() - cpu_before[0]
                     stack.workers[0].kill()
                     logger.info("%d workers: worker 0 SIGKILLed at %d messages", workers, killed_at)
@@ -157,6 +161,10 @@ async def one_run(workers: int, apis: int, campaigns: int, database: str) -> Sca
                 lost=lost,
                 doubled=doubled,
                 killed_worker_at_message=killed_at,
+                sends_per_second_before_kill=(
+                    round(killed_at / (killed_time - moment), 2) if killed_time > moment else 0.0
+                ),
+                seconds_from_kill_to_last_message=round(sent[-1] - killed_time, 1) if sent else 0.0,
                 messages_per_second=round(len(messages) / span, 2) if span > 0 else 0.0,
                 seconds_to_last_message=round(span, 1),
                 worker_cpu_seconds=[round(c, 1) for c in cpu],
@@ -174,14 +182,16 @@ def _distinct(messages: list[dict]) -> set[tuple[int, str]]:
 def markdown(runs: list[ScaleRun]) -> str:
     lines = [
         "| workers | API processes | campaigns | PUT/s | messages expected | received | lost "
-        "| doubled | killed worker 0 at | sends/s after the moment | worker CPU-s (each) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| doubled | sends/s until the kill | kill → last message | sends/s overall "
+        "| worker CPU-s (each) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         lines.append(
             f"| {r.workers} | {r.apis} | {r.campaigns} | {r.puts_per_second} "
             f"| {r.messages_expected} | {r.messages_received} | {r.lost} | {r.doubled} "
-            f"| message {r.killed_worker_at_message} | {r.messages_per_second} "
+            f"| {r.sends_per_second_before_kill} (killed at message {r.killed_worker_at_message}) "
+            f"| {r.seconds_from_kill_to_last_message} s | {r.messages_per_second} "
             f"| {', '.join(str(c) for c in r.worker_cpu_seconds)} |"
         )
     return "\n".join(lines)
