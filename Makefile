@@ -19,7 +19,7 @@ SIMULATOR_PORT ?= 8100
 TEMPORAL_PORT ?= 7233
 TEMPORAL_UI_PORT ?= 8233
 
-.PHONY: install lock lock-upgrade dev test browser lint format migrate histories screenshots bench bench-replies bench-ledger chaos temporal simulator worker api clean
+.PHONY: install lock lock-upgrade dev test browser lint format migrate histories screenshots bench bench-cost bench-scale bench-role-overview bench-replies bench-ledger chaos temporal simulator worker api clean
 
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
 
@@ -88,9 +88,28 @@ histories: $(INSTALLED)
 screenshots: $(INSTALLED) browser
 	$(BIN)/python -m tools.screenshots
 
-# Benchmarks (not part of `make test`): the role overview at 1k and 20k candidates, SQLite
-# and PostgreSQL side by side.
+# Benchmarks (not part of `make test`; docs/performance.md). `make bench` runs issue 13's suite:
+# starts, worker CPU, reply → REPLIED, send lag and idle capacity, each beside a bare-Temporal
+# floor in the same run, 3 repetitions (20–40 minutes on 2 cores, see bench/suite.py);
+# `make bench BENCH_QUICK=1` is a smoke run (~6 minutes), `make bench BENCH_ARGS="--only
+# starts,reply"` runs some parts. Writes bench/results/latest.json and prints the table
+# (`BENCH_ARGS=--markdown` for the docs).
+BENCH_ARGS ?=
 bench: $(INSTALLED)
+	BENCH_QUICK='$(BENCH_QUICK)' $(BIN)/python -m bench.suite $(BENCH_ARGS)
+
+# History events and billable Temporal Cloud Actions of the brief's example in three scenarios,
+# from real histories on the time-skipping server (~30 s).
+bench-cost: $(INSTALLED)
+	$(BIN)/python -m bench.cost
+
+# Past one machine: 1, 2 and 3 workers and 2 API processes on one Temporal and PostgreSQL, a
+# burst of sends due at once, a worker SIGKILLed mid-run, every message counted (~15 minutes).
+bench-scale: $(INSTALLED)
+	TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' BENCH_QUICK='$(BENCH_QUICK)' $(BIN)/python -m bench.scale $(BENCH_ARGS)
+
+# The role overview at 1k and 20k candidates, SQLite and PostgreSQL side by side.
+bench-role-overview: $(INSTALLED)
 	TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(BIN)/python -m bench.role_overview
 
 # Replies without webhooks: detection delay against the watcher's interval, and the time a

@@ -10,8 +10,8 @@ candidates reply mid-campaign, and then checks the standards of the service:
 - none sent twice: no two outbound messages of a campaign carry the same node or text;
 - never a follow-up after a reply: at most the one send already in flight lands afterwards.
 
-Run: `make chaos` (about 4 minutes; not part of `make test`). Prints a summary; exits 1 on any
-violation.
+Run: `make chaos` (about 4 minutes; not part of `make test`). Prints the fault table in markdown
+(docs/reliability.md publishes it); exits 1 on any violation.
 """
 
 from __future__ import annotations
@@ -139,15 +139,18 @@ async def reachable_nodes(http: httpx.AsyncClient, candidate: int) -> set[int]:
 async def wait_until_settled(
     http: httpx.AsyncClient, simulator: httpx.AsyncClient, outcome: Outcome
 ) -> None:
-    """Until every campaign that did not reply has all its reachable messages, or time runs out."""
+    """Until every campaign that did not reply has all its reachable messages and every one
+    that did says REPLIED (a worker just killed takes a moment to act on the reply), or time
+    runs out."""
     began = time.monotonic()
     while time.monotonic() - began < DEADLINE_SECONDS:
         sent = await outbound(simulator)
         pending = 0
         for candidate in range(FIRST_CANDIDATE, FIRST_CANDIDATE + CAMPAIGNS):
-            if candidate in outcome.replies:
-                continue
             view = (await http.get(f"/role/{BULK_ROLE}/candidate/{candidate}/campaign")).json()
+            if candidate in outcome.replies:
+                pending += view["status"] != "REPLIED"
+                continue
             done = all(
                 s["status"] in {"SENT", "SKIPPED"} for s in view["steps"] if s["type"] == "message"
             )
@@ -160,6 +163,13 @@ async def wait_until_settled(
 
 
 async def verify(http: httpx.AsyncClient, simulator: httpx.AsyncClient, outcome: Outcome) -> dict:
+    """Counts what reached the platform against what should have, and records violations.
+
+    Expected: every reachable message step of a campaign without a reply, and the steps a
+    replying campaign sent up to its reply. Delivered: those that arrived (once or more);
+    duplicated: arrivals beyond the first of a step; lost: expected and never arrived; after a
+    reply: sends the platform stamped after the candidate's reply (the one send already in
+    flight is allowed)."""
     sent = await outbound(simulator)
     totals = Counter()
     for candidate in range(FIRST_CANDIDATE, FIRST_CANDIDATE + CAMPAIGNS):
@@ -167,13 +177,21 @@ async def verify(http: httpx.AsyncClient, simulator: httpx.AsyncClient, outcome:
         nodes = [int(m["idempotencyKey"].rsplit(":", 1)[1]) for m in messages]
         texts = [(m["subject"], m["body"]) for m in messages]
         totals["sent"] += len(messages)
+        totals["duplicated"] += len(nodes) - len(set(nodes))
         if len(set(nodes)) != len(nodes) or len(set(texts)) != len(texts):
             outcome.violations.append(f"candidate {candidate}: a message was sent twice {nodes}")
         view = (await http.get(f"/role/{BULK_ROLE}/candidate/{candidate}/campaign")).json()
         if candidate in outcome.replies:
             replied_at = outcome.replies[candidate]
             after = [m for m in messages if _time(m["sentAt"]) > replied_at]
+            before = {int(m["idempotencyKey"].rsplit(":", 1)[1]) for m in messages} - {
+                int(m["idempotencyKey"].rsplit(":", 1)[1]) for m in after
+            }
             totals["replied"] += 1
+            totals["expected"] += len(before)
+            totals["delivered"] += len(before)
+            totals["after_reply"] += len(after)
+            totals["after_reply_beyond_in_flight"] += max(0, len(after) - 1)
             if len(after) > 1:
                 outcome.violations.append(
                     f"candidate {candidate}: {len(after)} messages after the reply"
@@ -183,6 +201,8 @@ async def verify(http: httpx.AsyncClient, simulator: httpx.AsyncClient, outcome:
             continue
         expected = await reachable_nodes(http, candidate)
         totals["expected"] += len(expected)
+        totals["delivered"] += len(expected & set(nodes))
+        totals["lost"] += len(expected - set(nodes))
         if set(nodes) != expected:
             outcome.violations.append(
                 f"candidate {candidate}: sent nodes {sorted(nodes)}, expected {sorted(expected)}"
@@ -266,16 +286,26 @@ async def run(folder: Path) -> Outcome:
 
 
 def report(totals: dict, outcome: Outcome, seconds: float) -> None:
-    lines = [
-        f"campaigns            {CAMPAIGNS} ({totals.get('replied', 0)} replied mid-campaign)",
-        f"worker SIGKILLs      {outcome.kills}",
-        f"faults               {FAULTS}",
-        f"messages sent        {totals.get('sent', 0)}",
-        f"expected (no reply)  {totals.get('expected', 0)} reachable message steps",
-        f"violations           {len(outcome.violations)}",
-        f"wall time            {seconds:.0f} s",
-        *(f"  - {v}" for v in outcome.violations),
+    """The fault table (markdown, as docs/reliability.md publishes it) and any violation."""
+    faults = ", ".join(f"{k} {v}" for k, v in FAULTS.items())
+    rows = [
+        ("campaigns", f"{CAMPAIGNS} ({totals.get('replied', 0)} reply mid-campaign)"),
+        ("faults", f"worker SIGKILLed {outcome.kills}× (every {KILL_EVERY_SECONDS} s); {faults}"),
+        ("messages expected", totals.get("expected", 0)),
+        ("delivered", totals.get("delivered", 0)),
+        ("duplicated", totals.get("duplicated", 0)),
+        ("lost", totals.get("lost", 0)),
+        (
+            "sent after a reply",
+            f"{totals.get('after_reply', 0)} (beyond the one send already in flight: "
+            f"{totals.get('after_reply_beyond_in_flight', 0)})",
+        ),
+        ("messages sent in all", totals.get("sent", 0)),
+        ("violations", len(outcome.violations)),
+        ("wall time", f"{seconds:.0f} s"),
     ]
+    lines = ["| chaos run | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
+    lines += [f"  - {v}" for v in outcome.violations]
     sys.stdout.write("\n".join(lines) + "\n")
 
 
