@@ -52,7 +52,7 @@ from campaigns.definition import ChannelType
 from db import campaign_queries, dashboard_sessions
 from db.send_ledger import usage, waiting_sends
 from db.sending_settings import load_settings, save_settings
-from recruiting_platform import PlatformError, PlatformUnauthorized, Role
+from recruiting_platform import Candidate, PlatformError, PlatformUnauthorized, Role
 
 templates.env.globals.update(
     row_progress=presenters.row_progress,
@@ -298,8 +298,11 @@ async def _none_if_missing(view: Awaitable[CampaignView]) -> CampaignView | None
         raise
 
 
-def _campaign_context(role_id: int, candidate_id: int, view: CampaignView | None) -> dict:
+def _campaign_context(
+    role_id: int, candidate_id: int, view: CampaignView | None, candidate: Candidate
+) -> dict:
     base = f"{HOME}/roles/{role_id}/candidates/{candidate_id}"
+    active = view is not None and presenters.is_active(view.status)
     return {
         "role_id": role_id,
         "candidate_id": candidate_id,
@@ -308,7 +311,12 @@ def _campaign_context(role_id: int, candidate_id: int, view: CampaignView | None
         "cancel_url": f"{base}/cancel",
         "pause_url": f"{base}/pause",
         "resume_url": f"{base}/resume",
-        "active": view is not None and presenters.is_active(view.status),
+        "active": active,
+        "nothing_to_send": presenters.nothing_left_to_send(
+            view.steps, has_email=bool(candidate.email), has_linkedin=bool(candidate.linkedin)
+        )
+        if view is not None and active
+        else None,
         "timeline": presenters.timeline(view) if view else [],
         "progress": presenters.step_progress(view) if view else None,
         "end": presenters.end_sentence(view) if view else None,
@@ -336,7 +344,7 @@ async def campaign_page(
         role=role,
         candidate=candidate,
         notice=_NOTICES.get(notice or ""),
-        **_campaign_context(role_id, candidate_id, view),
+        **_campaign_context(role_id, candidate_id, view, candidate),
     )
 
 
@@ -346,10 +354,12 @@ async def campaign_live(
     role_id: int,
     candidate_id: int,
     caller: DashboardCaller,
+    services: ServicesDep,
     campaigns: CampaignServiceDep,
 ) -> Response:
-    view = await _none_if_missing(campaigns.view(caller, role_id, candidate_id))
-    context = _campaign_context(role_id, candidate_id, view)
+    candidate = await load_candidate(services, caller, role_id, candidate_id, cached=True)
+    view = await _none_if_missing(campaigns.latest_view(caller, role_id, candidate_id))
+    context = _campaign_context(role_id, candidate_id, view, candidate)
     return live_response(request, _render(request, "_campaign_live.html", caller, **context))
 
 
