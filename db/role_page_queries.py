@@ -18,26 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaigns.status import ACTIVE_STATUSES, CampaignStatus
 from db.campaign_queries import OVERVIEW_COLUMNS
-from db.models import Campaign
+from db.models import Campaign, CampaignStep
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
-def _latest_in_role(role_id: int) -> Subquery:
+def _latest_in_role(role_id: int, *, with_next_action: bool = False) -> Subquery:
     """Each campaign of the role with its rank among its candidate's campaigns (1: newest)."""
     newest_first = func.row_number().over(
         partition_by=Campaign.candidate_id,
         order_by=(Campaign.created_at.desc(), Campaign.id.desc()),
     )
+    columns = [Campaign.id, Campaign.candidate_id, Campaign.owner_user_id, Campaign.status]
+    if with_next_action:
+        columns.append(Campaign.next_action_at)
     return (
-        select(
-            Campaign.id,
-            Campaign.candidate_id,
-            Campaign.owner_user_id,
-            Campaign.status,
-            Campaign.next_action_at,
-            newest_first.label("rank"),
-        )
+        select(*columns, newest_first.label("rank"))
         .where(Campaign.role_id == role_id)
         .subquery("latest")
     )
@@ -56,30 +52,39 @@ async def status_counts(session: AsyncSession, role_id: int, owner_user_id: int)
 
 
 @dataclass(frozen=True)
-class LatestState:
-    """A candidate's latest campaign in the role, narrowed to what filtering and sorting use."""
+class LatestStates:
+    """Each candidate's latest campaign in the role, narrowed to what filtering, sorting and
+    bulk actions use: plain dicts (thousands of rows per render: no object per row)."""
 
-    campaign_id: str
-    status: str
-    next_action_at: datetime | None
+    campaign_ids: dict[int, str]  # by candidate id
+    statuses: dict[int, str]
+    next_action_at: dict[int, datetime | None]  # only when asked for (the sort needs it)
 
 
 async def latest_states(
-    session: AsyncSession, role_id: int, owner_user_id: int, statuses: Sequence[str] | None = None
-) -> dict[int, LatestState]:
-    """By candidate id: their latest campaign of `owner_user_id` in the role, if its status is
-    one of `statuses` (None: any)."""
-    latest = _latest_in_role(role_id)
-    query = select(
-        latest.c.candidate_id, latest.c.id, latest.c.status, latest.c.next_action_at
-    ).where(latest.c.rank == 1, latest.c.owner_user_id == owner_user_id)
+    session: AsyncSession,
+    role_id: int,
+    owner_user_id: int,
+    statuses: Sequence[str] | None = None,
+    *,
+    with_next_action: bool = False,
+) -> LatestStates:
+    """Each candidate's latest campaign of `owner_user_id` in the role, if its status is one
+    of `statuses` (None: any)."""
+    latest = _latest_in_role(role_id, with_next_action=with_next_action)
+    columns = [latest.c.candidate_id, latest.c.id, latest.c.status]
+    if with_next_action:
+        columns.append(latest.c.next_action_at)
+    query = select(*columns).where(latest.c.rank == 1, latest.c.owner_user_id == owner_user_id)
     if statuses is not None:
         query = query.where(latest.c.status.in_(list(statuses)))
-    rows = await session.execute(query)
-    return {
-        candidate_id: LatestState(campaign_id, status, next_action_at)
-        for candidate_id, campaign_id, status, next_action_at in rows.all()
-    }
+    # Through the Core connection: thousands of plain tuples, without the ORM's per-row work.
+    rows = (await (await session.connection()).execute(query)).all()
+    return LatestStates(
+        campaign_ids={row[0]: row[1] for row in rows},
+        statuses={row[0]: row[2] for row in rows},
+        next_action_at={row[0]: row[3] for row in rows} if with_next_action else {},
+    )
 
 
 async def overview_rows(session: AsyncSession, campaign_ids: Sequence[str]) -> dict[str, Row]:
@@ -90,6 +95,24 @@ async def overview_rows(session: AsyncSession, campaign_ids: Sequence[str]) -> d
         select(*OVERVIEW_COLUMNS).where(Campaign.id.in_(list(campaign_ids)))
     )
     return {row.id: row for row in rows}
+
+
+async def step_states(session: AsyncSession, campaign_ids: Sequence[str]) -> dict[str, list[Row]]:
+    """Each campaign's steps in order, narrowed to type, channel and status (a page's rows
+    show a bar of them and whether any message can still be sent)."""
+    steps: dict[str, list[Row]] = {campaign_id: [] for campaign_id in campaign_ids}
+    if not campaign_ids:
+        return steps
+    rows = await session.execute(
+        select(
+            CampaignStep.campaign_id, CampaignStep.type, CampaignStep.channel, CampaignStep.status
+        )
+        .where(CampaignStep.campaign_id.in_(list(campaign_ids)))
+        .order_by(CampaignStep.campaign_id, CampaignStep.position)
+    )
+    for row in rows:
+        steps[row.campaign_id].append(row)
+    return steps
 
 
 async def active_in_other_roles(

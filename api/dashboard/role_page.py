@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,8 +38,8 @@ from api.services import AppServices
 from campaigns.definition import ChannelType
 from campaigns.status import ACTIVE_STATUSES, CampaignStatus, WaitCause
 from campaigns.wording import CHANNEL_TYPE_LABELS
-from db import campaign_queries, role_page_queries
-from db.role_page_queries import ChannelHold, LatestState
+from db import role_page_queries
+from db.role_page_queries import ChannelHold, LatestStates
 from recruiting_platform import Candidate, PlatformError
 
 PAGE_SIZE = 50
@@ -180,32 +181,50 @@ class Listing:
     """The candidate ids the query matches, in its order (every page), and the role's counts."""
 
     ids: list[int]
-    states: dict[int, LatestState]
+    states: LatestStates
     counts: dict[str, int]  # campaigns by status (the grouped query)
     candidates: int  # the role's candidates on the platform
+    holds: list[ChannelHold]  # only when asked for
 
 
 async def listing(
-    services: AppServices, caller: Caller, role_id: int, query: RoleQuery, *, fresh: bool = False
+    services: AppServices,
+    caller: Caller,
+    role_id: int,
+    query: RoleQuery,
+    *,
+    fresh: bool = False,
+    with_holds: bool = False,
 ) -> Listing:
     directory = await role_directory(services, caller, role_id, fresh=fresh)
     wanted = query.filter.statuses
+    by_next_action = query.sort == "next_action"
     async with services.sessions() as session:
         counts = await role_page_queries.status_counts(session, role_id, caller.user.id)
         states = await role_page_queries.latest_states(
-            session, role_id, caller.user.id, None if query.filter.without_campaign else wanted
+            session,
+            role_id,
+            caller.user.id,
+            None if query.filter.without_campaign else wanted,
+            with_next_action=by_next_action,
         )
+        holds = (
+            await role_page_queries.channel_holds(session, role_id, caller.user.id)
+            if with_holds
+            else []
+        )
+    has = states.statuses
     if query.filter.without_campaign:
         pool: Iterable[int] = directory.ids
         if wanted == ():  # not contacted: no campaign of the caller's
-            pool = (i for i in directory.ids if i not in states)
+            pool = (i for i in directory.ids if i not in has)
     else:
-        pool = sorted(states)
+        pool = sorted(has)
     ids = directory.matching(pool, query.search)
-    if query.sort == "next_action":
-        far = LatestState("", "", _FAR_FUTURE)
-        ids.sort(key=lambda i: ((states.get(i, far).next_action_at or _FAR_FUTURE), i))
-    return Listing(ids, states, counts, len(directory.ids))
+    if by_next_action:
+        due = states.next_action_at
+        ids.sort(key=lambda i: (due.get(i) or _FAR_FUTURE, i))
+    return Listing(ids, states, counts, len(directory.ids), holds)
 
 
 # --- one page of rows ---------------------------------------------------------------------
@@ -235,21 +254,21 @@ async def page_rows(
     caller: Caller,
     role_id: int,
     candidates: Sequence[Candidate],
-    states: dict[int, LatestState],
+    states: LatestStates,
 ) -> list[RoleRow]:
-    campaign_ids = [states[c.id].campaign_id for c in candidates if c.id in states]
-    idle = [c.id for c in candidates if c.id not in states or states[c.id].status not in _ACTIVE]
+    campaign_ids = [states.campaign_ids[c.id] for c in candidates if c.id in states.campaign_ids]
+    idle = [c.id for c in candidates if states.statuses.get(c.id) not in _ACTIVE]
     async with services.sessions() as session:
         wide = await role_page_queries.overview_rows(session, campaign_ids)
-        steps = await campaign_queries.steps_of(session, campaign_ids)
+        steps = await role_page_queries.step_states(session, campaign_ids)
         elsewhere = await role_page_queries.active_in_other_roles(
             session, caller.user.id, role_id, idle
         )
     titles = await _role_titles(services, caller) if elsewhere else {}
     rows = []
     for candidate in candidates:
-        state = states.get(candidate.id)
-        campaign = wide.get(state.campaign_id) if state else None
+        campaign_id = states.campaign_ids.get(candidate.id)
+        campaign = wide.get(campaign_id) if campaign_id else None
         row = overview_row(candidate, campaign)
         its_steps = steps.get(row.campaign_id, []) if row.campaign_id else []
         with_step_statuses(row, its_steps)
@@ -412,7 +431,7 @@ def _chips(role_id: int, query: RoleQuery, found: Listing) -> list[Chip]:
 async def role_view(
     services: AppServices, caller: Caller, role_id: int, query: RoleQuery
 ) -> RoleView:
-    found = await listing(services, caller, role_id, query)
+    found = await listing(services, caller, role_id, query, with_holds=True)
     pages = max(1, -(-len(found.ids) // PAGE_SIZE))
     if query.page > pages:
         query = RoleQuery(query.filter, query.search, query.sort, pages)
@@ -421,15 +440,13 @@ async def role_view(
     rows = await page_rows(
         services, caller, role_id, [directory.by_id[i] for i in shown], found.states
     )
-    async with services.sessions() as session:
-        holds = await role_page_queries.channel_holds(session, role_id, caller.user.id)
     params = urlencode(query.params())
     filter_params = urlencode(query.params(page=None, sort=None))
     base = f"{HOME}/roles/{role_id}"
+    has = found.states.statuses
+    listed = Counter(map(has.get, found.ids))
     actionable = {
-        action: sum(
-            1 for i in found.ids if i in found.states and found.states[i].status in statuses
-        )
+        action: sum(n for status, n in listed.items() if status in statuses)
         for action, statuses in _BULK_TARGETS.items()
     }
     return RoleView(
@@ -439,7 +456,7 @@ async def role_view(
         matching=len(found.ids),
         pages=pages,
         chips=_chips(role_id, query, found),
-        alerts=channel_alerts(holds),
+        alerts=channel_alerts(found.holds),
         active=any(presenters.is_active(s) and n for s, n in found.counts.items()),
         live_url=f"{base}/live" + (f"?{params}" if params else ""),
         export_url=f"{base}/export.csv" + (f"?{filter_params}" if filter_params else ""),
@@ -553,9 +570,8 @@ async def role_bulk_action(
         targets = [i for i in found.ids if i in chosen]
         if not picked:
             raise _invalid("candidate", "select at least one candidate")
-    eligible = [
-        i for i in targets if i in found.states and found.states[i].status in _BULK_TARGETS[action]
-    ]
+    has = found.states.statuses
+    eligible = [i for i in targets if has.get(i) in _BULK_TARGETS[action]]
     changed = await _bulk(campaigns, caller, role_id, eligible, action)
     requested = len(picked) if scope == "selected" else len(targets)
     back = query.params(bulk=action, done=changed, skipped=max(0, requested - changed))
@@ -635,12 +651,13 @@ async def role_export(
     writer.writerow(_CSV_COLUMNS)
     for start in range(0, len(found.ids), EXPORT_CHUNK):
         chunk = found.ids[start : start + EXPORT_CHUNK]
-        ids = [found.states[i].campaign_id for i in chunk if i in found.states]
+        campaign_of = found.states.campaign_ids
+        ids = [campaign_of[i] for i in chunk if i in campaign_of]
         async with services.sessions() as session:
             wide = await role_page_queries.overview_rows(session, ids)
         for i in chunk:
-            state = found.states.get(i)
-            row = overview_row(directory.by_id[i], wide.get(state.campaign_id) if state else None)
+            campaign_id = campaign_of.get(i)
+            row = overview_row(directory.by_id[i], wide.get(campaign_id) if campaign_id else None)
             writer.writerow(_csv_line(row))
         await asyncio.sleep(0)  # let other requests in between chunks of a large role
     label = query.filter.key.lower() or "with-campaign"
