@@ -23,8 +23,14 @@ from db.models import Campaign, CampaignStep
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
-def _latest_in_role(role_id: int, *, with_next_action: bool = False) -> Subquery:
-    """Each campaign of the role with its rank among its candidate's campaigns (1: newest)."""
+def _latest_in_role(
+    role_id: int,
+    *,
+    with_next_action: bool = False,
+    candidate_ids: Sequence[int] | None = None,
+) -> Subquery:
+    """Each campaign of the role (of these candidates only, if given) with its rank among its
+    candidate's campaigns (1: newest)."""
     newest_first = func.row_number().over(
         partition_by=Campaign.candidate_id,
         order_by=(Campaign.created_at.desc(), Campaign.id.desc()),
@@ -32,11 +38,10 @@ def _latest_in_role(role_id: int, *, with_next_action: bool = False) -> Subquery
     columns = [Campaign.id, Campaign.candidate_id, Campaign.owner_user_id, Campaign.status]
     if with_next_action:
         columns.append(Campaign.next_action_at)
-    return (
-        select(*columns, newest_first.label("rank"))
-        .where(Campaign.role_id == role_id)
-        .subquery("latest")
-    )
+    query = select(*columns, newest_first.label("rank")).where(Campaign.role_id == role_id)
+    if candidate_ids is not None:
+        query = query.where(Campaign.candidate_id.in_(list(candidate_ids)))
+    return query.subquery("latest")
 
 
 async def status_counts(session: AsyncSession, role_id: int, owner_user_id: int) -> dict[str, int]:
@@ -68,16 +73,24 @@ async def latest_states(
     statuses: Sequence[str] | None = None,
     *,
     with_next_action: bool = False,
+    candidate_ids: Sequence[int] | None = None,
+    page: tuple[int, int] | None = None,
 ) -> LatestStates:
     """Each candidate's latest campaign of `owner_user_id` in the role, if its status is one
-    of `statuses` (None: any)."""
-    latest = _latest_in_role(role_id, with_next_action=with_next_action)
+    of `statuses` (None: any); only of `candidate_ids` if given; only the (offset, limit)
+    `page` of them by candidate id if given (the dicts keep that order)."""
+    latest = _latest_in_role(
+        role_id, with_next_action=with_next_action, candidate_ids=candidate_ids
+    )
     columns = [latest.c.candidate_id, latest.c.id, latest.c.status]
     if with_next_action:
         columns.append(latest.c.next_action_at)
     query = select(*columns).where(latest.c.rank == 1, latest.c.owner_user_id == owner_user_id)
     if statuses is not None:
         query = query.where(latest.c.status.in_(list(statuses)))
+    if page is not None:
+        offset, limit = page
+        query = query.order_by(latest.c.candidate_id).offset(offset).limit(limit)
     # Through the Core connection: thousands of plain tuples, without the ORM's per-row work.
     rows = (await (await session.connection()).execute(query)).all()
     return LatestStates(

@@ -227,6 +227,73 @@ async def listing(
     return Listing(ids, states, counts, len(directory.ids), holds)
 
 
+@dataclass(frozen=True)
+class PageListing:
+    """One page of what the query matches, and what the page says about all of them."""
+
+    page: int  # the asked page, or the last one when it asked past the end
+    ids: list[int]  # the shown candidates, in order
+    matching: int  # over every page
+    states: LatestStates  # at least the shown candidates'
+    listed: Counter[str | None]  # matching rows by campaign status (None: no campaign)
+    counts: dict[str, int]
+    candidates: int
+    holds: list[ChannelHold]
+
+
+def _page_of(page: int, matching: int) -> tuple[int, int]:
+    """The page to show (the last one when `page` is past it) and its first row's offset."""
+    page = min(page, max(1, -(-matching // PAGE_SIZE)))
+    return page, (page - 1) * PAGE_SIZE
+
+
+async def page_listing(
+    services: AppServices, caller: Caller, role_id: int, query: RoleQuery
+) -> PageListing:
+    """The shown page. Listed by candidate without a search (the common case), the database
+    pages a status filter itself and "All candidates" pages the platform's list, so a render
+    reads one page of states rather than every candidate's; otherwise `listing` matches all."""
+    if query.search or query.sort != "candidate" or query.filter.key == presenters.NO_CAMPAIGN:
+        found = await listing(services, caller, role_id, query, with_holds=True)
+        page, offset = _page_of(query.page, len(found.ids))
+        statuses = found.states.statuses
+        return PageListing(
+            page,
+            found.ids[offset : offset + PAGE_SIZE],
+            len(found.ids),
+            found.states,
+            Counter(map(statuses.get, found.ids)),
+            found.counts,
+            found.candidates,
+            found.holds,
+        )
+    directory = await role_directory(services, caller, role_id)
+    owner = caller.user.id
+    async with services.sessions() as session:
+        counts = await role_page_queries.status_counts(session, role_id, owner)
+        holds = await role_page_queries.channel_holds(session, role_id, owner)
+        if query.filter.without_campaign:  # every candidate, by id: the platform's list
+            matching = len(directory.ids)
+            page, offset = _page_of(query.page, matching)
+            ids = directory.ids[offset : offset + PAGE_SIZE]
+            states = await role_page_queries.latest_states(
+                session, role_id, owner, candidate_ids=ids
+            )
+            listed: Counter[str | None] = Counter(counts)
+            listed[None] = max(0, matching - sum(counts.values()))
+        else:
+            wanted = query.filter.statuses or tuple(counts)
+            listed = Counter({s: counts[s] for s in wanted if s in counts})
+            matching = sum(listed.values())
+            page, offset = _page_of(query.page, matching)
+            states = await role_page_queries.latest_states(
+                session, role_id, owner, wanted, page=(offset, PAGE_SIZE)
+            )
+            # A campaign of someone no longer in the role is counted but has no row to show.
+            ids = [i for i in states.statuses if i in directory.by_id]
+    return PageListing(page, ids, matching, states, listed, counts, len(directory.ids), holds)
+
+
 # --- one page of rows ---------------------------------------------------------------------
 
 
@@ -410,16 +477,18 @@ _BULK_TARGETS: dict[str, frozenset[str]] = {
 }
 
 
-def _chips(role_id: int, query: RoleQuery, found: Listing) -> list[Chip]:
-    with_campaign = sum(found.counts.values())
+def _chips(
+    role_id: int, query: RoleQuery, by_status: dict[str, int], candidates: int
+) -> list[Chip]:
+    with_campaign = sum(by_status.values())
     counts = {
         "": with_campaign,
-        "ALL": found.candidates,
-        presenters.NO_CAMPAIGN: max(0, found.candidates - with_campaign),
+        "ALL": candidates,
+        presenters.NO_CAMPAIGN: max(0, candidates - with_campaign),
     }
     chips = []
     for f in FILTERS:
-        count = counts.get(f.key, found.counts.get(f.key, 0))
+        count = counts.get(f.key, by_status.get(f.key, 0))
         if f.statuses and not count and f is not query.filter:
             continue  # a status none of the role's campaigns is in
         params = query.params(status=f.key, page=None)
@@ -431,31 +500,26 @@ def _chips(role_id: int, query: RoleQuery, found: Listing) -> list[Chip]:
 async def role_view(
     services: AppServices, caller: Caller, role_id: int, query: RoleQuery
 ) -> RoleView:
-    found = await listing(services, caller, role_id, query, with_holds=True)
-    pages = max(1, -(-len(found.ids) // PAGE_SIZE))
-    if query.page > pages:
-        query = RoleQuery(query.filter, query.search, query.sort, pages)
-    shown = found.ids[(query.page - 1) * PAGE_SIZE : query.page * PAGE_SIZE]
+    found = await page_listing(services, caller, role_id, query)
+    query = RoleQuery(query.filter, query.search, query.sort, found.page)
     directory = await role_directory(services, caller, role_id)
     rows = await page_rows(
-        services, caller, role_id, [directory.by_id[i] for i in shown], found.states
+        services, caller, role_id, [directory.by_id[i] for i in found.ids], found.states
     )
     params = urlencode(query.params())
     filter_params = urlencode(query.params(page=None, sort=None))
     base = f"{HOME}/roles/{role_id}"
-    has = found.states.statuses
-    listed = Counter(map(has.get, found.ids))
     actionable = {
-        action: sum(n for status, n in listed.items() if status in statuses)
+        action: sum(n for status, n in found.listed.items() if status in statuses)
         for action, statuses in _BULK_TARGETS.items()
     }
     return RoleView(
         role_id=role_id,
         query=query,
         rows=rows,
-        matching=len(found.ids),
-        pages=pages,
-        chips=_chips(role_id, query, found),
+        matching=found.matching,
+        pages=max(1, -(-found.matching // PAGE_SIZE)),
+        chips=_chips(role_id, query, found.counts, found.candidates),
         alerts=channel_alerts(found.holds),
         active=any(presenters.is_active(s) and n for s, n in found.counts.items()),
         live_url=f"{base}/live" + (f"?{params}" if params else ""),

@@ -67,14 +67,24 @@ async def test_counts_come_from_each_candidates_latest_campaign_of_the_user(
         counts = await role_page_queries.status_counts(session, ROLE, 1)
         running = await role_page_queries.latest_states(session, ROLE, 1, ["RUNNING"])
         everything = await role_page_queries.latest_states(session, ROLE, 1)
+        second_page = await role_page_queries.latest_states(session, ROLE, 1, page=(2, 2))
+        of_some = await role_page_queries.latest_states(
+            session, ROLE, 1, candidate_ids=[FIRST, FIRST + 5, FIRST + 6]
+        )
         holds = await role_page_queries.channel_holds(session, ROLE, 1)
         elsewhere = await role_page_queries.active_in_other_roles(
             session, 1, ROLE, [1001, FIRST + 6]
         )
 
     assert counts == {"RUNNING": 2, "WAITING_FOR_CHANNEL": 2, "REPLIED": 1}
-    assert sorted(running) == [FIRST, FIRST + 1]
-    assert sorted(everything) == [FIRST + i for i in range(5)]
+    assert sorted(running.statuses) == [FIRST, FIRST + 1]
+    assert sorted(everything.statuses) == [FIRST + i for i in range(5)]
+    assert everything.statuses[FIRST] == "RUNNING"  # the newer campaign, not the cancelled one
+    assert list(second_page.statuses.items()) == [
+        (FIRST + 2, "WAITING_FOR_CHANNEL"),
+        (FIRST + 3, "WAITING_FOR_CHANNEL"),
+    ]
+    assert list(of_some.statuses) == [FIRST]  # FIRST + 5's latest is another user's
     assert [(h.channel_type, h.cause, h.campaigns) for h in holds] == [
         ("LINKEDIN", "LOGGED_OUT", 2)
     ]
@@ -132,6 +142,12 @@ async def test_pages_filters_and_search_on_the_server(role_app: str, engine: Asy
         third = await http.get(f"/dashboard/roles/{ROLE}", params={"page": "3"})
         assert _candidate_ids(third.text) == [FIRST + i for i in range(200, 240, 2)]
         assert "Page 3 of 3" in third.text
+
+        everyone = await http.get(f"/dashboard/roles/{ROLE}", params={"status": "ALL", "page": "2"})
+        assert _candidate_ids(everyone.text) == [FIRST + i for i in range(50, 100)]
+        assert "51–100 of 300 candidates" in everyone.text
+        past_the_end = await http.get(f"/dashboard/roles/{ROLE}", params={"page": "9"})
+        assert _candidate_ids(past_the_end.text) == [FIRST + i for i in range(200, 240, 2)]
 
         by_next = await http.get(f"/dashboard/roles/{ROLE}", params={"sort": "next_action"})
         assert _candidate_ids(by_next.text)[:2] == [FIRST + 238, FIRST + 236]
