@@ -109,7 +109,7 @@ class RoleQuery:
 
 def _invalid(field: str, reason: str) -> ApiError:
     return ApiError(
-        422, "INVALID_QUERY", f"{field}: {reason}", [{"field": field, "reason": reason}]
+        422, "INVALID_FIELD", f"{field}: {reason}", [{"field": field, "reason": reason}]
     )
 
 

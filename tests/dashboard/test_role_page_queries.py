@@ -22,6 +22,7 @@ from db.engine import SessionFactory, create_session_factory
 from recruiting_platform import PlatformClient
 from tests.api.conftest import make_settings
 from tests.conftest import DATA_CONVERTER, SERVICE_TOKEN
+from tests.dashboard.helpers import csrf_of
 from tests.dashboard.role_seed import SeedCampaign, seed
 from tests.support.api_server import serve
 from tests.support.simulator_process import free_port
@@ -177,6 +178,24 @@ async def test_pages_filters_and_search_on_the_server(role_app: str, engine: Asy
         assert [int(line[0]) for line in lines[1:]] == [FIRST + i for i in range(0, 240, 8)]
         assert {line[5] for line in lines[1:]} == {"Replied"}
 
+        # Bulk actions: a POST without the page's CSRF token, or with a bad field, changes
+        # nothing and says which field.
+        bulk = f"/dashboard/roles/{ROLE}/bulk"
+        forged = await http.post(bulk, data={"action": "cancel", "scope": "filter"})
+        assert forged.status_code == 403
+        token = csrf_of(first)
+        for form, field in (
+            ({"action": "explode", "scope": "filter"}, "action"),
+            ({"action": "cancel", "scope": "everything"}, "scope"),
+            ({"action": "cancel", "scope": "selected"}, "candidate"),
+            ({"action": "cancel", "scope": "selected", "candidate": "x1"}, "candidate"),
+        ):
+            refused = await http.post(bulk, data={"csrf": token, **form})
+            assert refused.status_code == 422, form
+            assert f"{field}: " in refused.text, form
+        after = await http.get(f"/dashboard/roles/{ROLE}")
+        assert re.search(r"With a campaign <span class=\"chip__count\">120<", after.text)
+
         for bad, field in (
             ({"status": "NOPE"}, "status"),
             ({"page": "0"}, "page"),
@@ -185,4 +204,4 @@ async def test_pages_filters_and_search_on_the_server(role_app: str, engine: Asy
         ):
             refused = await http.get(f"/dashboard/roles/{ROLE}", params=bad)
             assert refused.status_code == 422, bad
-            assert field in refused.text
+            assert f"{field}: " in refused.text
