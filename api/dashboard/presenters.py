@@ -58,17 +58,6 @@ ALWAYS_COUNTED = frozenset(
     }
 )
 
-# The role overview's status filters, in this order.
-FILTERS: tuple[str, ...] = (
-    CampaignStatus.RUNNING,
-    CampaignStatus.WAITING_FOR_CHANNEL,
-    CampaignStatus.PAUSED,
-    CampaignStatus.REPLIED,
-    CampaignStatus.COMPLETED,
-    CampaignStatus.CANCELLED,
-    CampaignStatus.FAILED,
-    NO_CAMPAIGN,
-)
 SORTS: dict[str, str] = {"candidate": "Candidate", "next_action": "Next action"}
 
 _ACTIVE = frozenset({*(s.value for s in ACTIVE_STATUSES), CANCELLING})
@@ -119,24 +108,6 @@ def row_progress(row: RoleCampaignRow) -> Progress | None:
     )
     steps = f"{row.steps_done}/{row.steps_total} steps" if is_active(row.status) else ""
     return Progress(_segments(row.step_statuses), summary, steps)
-
-
-@dataclass(frozen=True)
-class FilterChip:
-    status: str | None
-    label: str
-    count: int
-    selected: bool
-
-
-def filter_chips(statuses: list[str], selected: str | None) -> list[FilterChip]:
-    """'All' plus one chip per status present in the role (and the selected one)."""
-    chips = [FilterChip(None, "All", len(statuses), selected is None)]
-    for status in FILTERS:
-        count = statuses.count(status)
-        if count or status == selected:
-            chips.append(FilterChip(status, status_badge(status).label, count, status == selected))
-    return chips
 
 
 # --- campaign detail ----------------------------------------------------------------------

@@ -575,8 +575,10 @@ async def role_page(
     skipped: str | None = None,
 ) -> Response:
     """The role's candidates, a page at a time: status, progress, last and next action."""
-    role = await load_role(services, caller, role_id)
-    view = await role_view(services, caller, role_id, query)
+    # The role's title and its rows at once (both check that the role is the caller's).
+    role, view = await asyncio.gather(
+        load_role(services, caller, role_id), role_view(services, caller, role_id, query)
+    )
     return _render(
         request,
         "role.html",
