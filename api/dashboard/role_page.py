@@ -23,12 +23,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from api.campaign_service import BulkAction, CampaignService
 from api.dashboard import presenters
 from api.dashboard.access import HOME, DashboardCaller, DashboardRoute, require_csrf
 from api.dashboard.live import POLL_SECONDS, live_response
-from api.dashboard.templating import templates
+from api.dashboard.templating import iso, templates, utc_text
 from api.deps import CampaignServiceDep, ServicesDep
 from api.errors import ApiError
 from api.platform_access import Caller, load_candidates, load_role, token_key
@@ -527,6 +528,40 @@ async def role_view(
         bulk_url=f"{base}/bulk",
         actionable=actionable,
     )
+
+
+# The rows' repeated pieces as Python functions: the same markup as the macros of
+# macros.html (`when`, `badge`, `channels`), at a fraction of a macro call's cost (50 rows of
+# several each, every few seconds per open page).
+def _when(at: datetime, format: str = "both") -> Markup:
+    return Markup('<time datetime="{}" data-format="{}">{}</time>').format(
+        iso(at), format, utc_text(at)
+    )
+
+
+def _badge(badge: presenters.Badge) -> Markup:
+    return Markup('<span class="badge badge--{}">{}</span>').format(badge.tone, badge.label)
+
+
+def _icon(name: str) -> Markup:
+    return Markup('<svg class="icon" aria-hidden="true"><use href="#icon-{}"/></svg>').format(name)
+
+
+def _channels(has_email: bool, has_linkedin: bool) -> Markup:
+    email = Markup('<span class="channel{}">{}{}</span>').format(
+        "" if has_email else " channel--missing",
+        _icon("email"),
+        "Email" if has_email else "No email",
+    )
+    linkedin = Markup('<span class="channel channel--linkedin{}">{}{}</span>').format(
+        "" if has_linkedin else " channel--missing",
+        _icon("linkedin"),
+        "LinkedIn" if has_linkedin else "No LinkedIn",
+    )
+    return Markup('<span class="channels">{}{}</span>').format(email, linkedin)
+
+
+templates.env.globals.update(row_when=_when, row_badge=_badge, row_channels=_channels)
 
 
 def _render(request: Request, template: str, caller: DashboardCaller, **context: Any) -> Any:
