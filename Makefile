@@ -19,7 +19,7 @@ SIMULATOR_PORT ?= 8100
 TEMPORAL_PORT ?= 7233
 TEMPORAL_UI_PORT ?= 8233
 
-.PHONY: install lock lock-upgrade dev test browser lint format migrate histories screenshots bench bench-cost bench-scale bench-role-overview bench-replies bench-ledger chaos temporal simulator worker api clean
+.PHONY: install lock lock-upgrade dev test browser lint format migrate histories screenshots bench bench-cost bench-scale bench-role-overview bench-role-page bench-replies bench-ledger chaos temporal simulator worker api clean
 
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
 
@@ -111,6 +111,11 @@ bench-scale: $(INSTALLED)
 # The role overview at 1k and 20k candidates, SQLite and PostgreSQL side by side.
 bench-role-overview: $(INSTALLED)
 	TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(BIN)/python -m bench.role_overview
+
+# The dashboard's role page at 10,000 candidates (full page and live update, p50/p95 server
+# time), SQLite and PostgreSQL side by side. About two minutes.
+bench-role-page: $(INSTALLED)
+	TEST_POSTGRES_URL='$(TEST_POSTGRES_URL)' $(BIN)/python -m bench.role_page
 
 # Replies without webhooks: detection delay against the watcher's interval, and the time a
 # sweep takes per batch (extrapolated to 100,000 active campaigns). About a minute.

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from temporalio.client import (
     WorkflowExecutionStatus,
@@ -55,6 +56,8 @@ START_ATTEMPTS = 5
 MEMO_KEY = "campaign"
 # Pauses or resumes sent to Temporal at once by a pause of all a user's campaigns.
 BULK_CONCURRENCY = 10
+# What the dashboard's bulk actions do to each selected campaign.
+BulkAction = Literal["cancel", "pause", "resume"]
 
 
 @dataclass(frozen=True)
@@ -317,6 +320,40 @@ class CampaignService:
         results = await asyncio.gather(*(one(candidate_id) for _, candidate_id in active))
         changed = [state for state in results if state is not None]
         return BulkControlResult(changed=changed, skipped=len(results) - len(changed))
+
+    async def control_in_role(
+        self, caller: Caller, role_id: int, candidate_ids: Sequence[int], action: BulkAction
+    ) -> int:
+        """Cancel, pause (until resumed) or resume the caller's running campaigns of these
+        candidates in the role, BULK_CONCURRENCY at a time; how many it changed. The caller
+        checked once that the candidates are the role's (one platform call for all)."""
+        limit = asyncio.Semaphore(BULK_CONCURRENCY)
+        pause = PauseRequest(until=None, reason=PauseReason.USER)
+
+        async def one(candidate_id: int) -> bool:
+            async with limit:
+                running = await self.running_campaign(candidate_id)
+                if not (
+                    running
+                    and running.owner_user_id == caller.user.id
+                    and running.role_id == role_id
+                ):
+                    return False
+                if action == "cancel":
+                    await self._cancel_and_wait(running.handle)
+                    return True
+                try:
+                    if action == "pause":
+                        await self._control(running, CampaignWorkflow.pause, pause)
+                    else:
+                        await self._control(running, CampaignWorkflow.resume)
+                except ApiError as error:
+                    if error.status == 409:
+                        return False  # it ended meanwhile
+                    raise
+                return True
+
+        return sum(await asyncio.gather(*(one(candidate_id) for candidate_id in candidate_ids)))
 
     # --- cancel --------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,6 +28,11 @@ class AppServices:
     # A role's candidates for the overview only (ownership checks always ask the platform).
     role_candidates: TTLCache[str, list[Candidate]] = field(
         default_factory=lambda: TTLCache(maxsize=MAX_CACHED, ttl=10.0)
+    )
+    # The dashboard's role pages: each role's candidates prepared for search and paging
+    # (api.dashboard.role_page.RoleDirectory), kept longer than `role_candidates`.
+    role_directories: TTLCache[str, Any] = field(
+        default_factory=lambda: TTLCache(maxsize=MAX_CACHED, ttl=30.0)
     )
     # Tokens the platform rejected, refused without asking it again for a while
     # (REJECTED_TOKEN_CACHE_SECONDS), and the `GET /user/me` calls under way, so concurrent

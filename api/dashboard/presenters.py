@@ -6,8 +6,10 @@ the API answers with; the wording of channels and durations comes from `campaign
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from api.schemas import CampaignView, EventView, RoleCampaignRow, StepView
 from campaigns.definition import CHANNEL_TYPE_OF, ChannelType, MessageChannel
@@ -72,18 +74,6 @@ STATUS_QUERY: dict[str, str] = {
     CampaignStatus.FAILED: "failed",
     NO_CAMPAIGN: "not_contacted",
 }
-
-# The role overview's status filters, in this order.
-FILTERS: tuple[str, ...] = (
-    CampaignStatus.RUNNING,
-    CampaignStatus.WAITING_FOR_CHANNEL,
-    CampaignStatus.PAUSED,
-    CampaignStatus.REPLIED,
-    CampaignStatus.COMPLETED,
-    CampaignStatus.CANCELLED,
-    CampaignStatus.FAILED,
-    NO_CAMPAIGN,
-)
 SORTS: dict[str, str] = {"candidate": "Candidate", "next_action": "Next action"}
 
 _ACTIVE = frozenset({*(s.value for s in ACTIVE_STATUSES), CANCELLING})
@@ -165,24 +155,6 @@ def row_progress(row: RoleCampaignRow) -> Progress | None:
     return Progress(
         _segments(statuses), messages_sent(row.steps_sent, len(statuses), row.steps_skipped)
     )
-
-
-@dataclass(frozen=True)
-class FilterChip:
-    status: str | None
-    label: str
-    count: int
-    selected: bool
-
-
-def filter_chips(statuses: list[str], selected: str | None) -> list[FilterChip]:
-    """'All' plus one chip per status present in the role (and the selected one)."""
-    chips = [FilterChip(None, "All", len(statuses), selected is None)]
-    for status in FILTERS:
-        count = statuses.count(status)
-        if count or status == selected:
-            chips.append(FilterChip(status, status_badge(status).label, count, status == selected))
-    return chips
 
 
 # --- campaign detail ----------------------------------------------------------------------
@@ -479,3 +451,49 @@ def end_sentence(view: CampaignView) -> str | None:
             f"message{'s' if unsent != 1 else ''} never went out."
         )
     return sentence
+
+
+# --- campaigns with nothing left to send --------------------------------------------------
+
+_STILL_TO_COME = frozenset(
+    {
+        StepStatus.PENDING,
+        StepStatus.IN_PROGRESS,
+        StepStatus.WAITING_FOR_CHANNEL,
+        StepStatus.WAITING_FOR_SLOT,
+    }
+)
+_NO_CONTACT: dict[ChannelType, str] = {
+    ChannelType.EMAIL: "the candidate has no email address",
+    ChannelType.LINKEDIN: "the candidate has no LinkedIn profile",
+}
+
+
+class StepLike(Protocol):
+    type: str
+    channel: str | None
+    status: str
+
+
+def nothing_left_to_send(
+    steps: Iterable[StepLike], *, has_email: bool, has_linkedin: bool
+) -> str | None:
+    """Why no remaining message can go out, when every one still to come is on a channel the
+    candidate cannot be reached on (the workflow skips each when it comes to it and then waits
+    for a reply until the end date); None when some message can still be sent."""
+    reachable = {ChannelType.EMAIL: has_email, ChannelType.LINKEDIN: has_linkedin}
+    missing: list[ChannelType] = []
+    for step in steps:
+        if step.type != "message" or step.status not in _STILL_TO_COME or not step.channel:
+            continue
+        try:
+            kind = CHANNEL_TYPE_OF[MessageChannel(step.channel)]
+        except ValueError:
+            return None
+        if reachable.get(kind, True):
+            return None
+        if kind not in missing:
+            missing.append(kind)
+    if not missing:
+        return None
+    return " and ".join(_NO_CONTACT[kind] for kind in missing)

@@ -10,19 +10,17 @@ and stops once nothing is active.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.campaign_service import CampaignService
-from api.dashboard import presenters, sending
+from api.dashboard import presenters, role_page, sending
 from api.dashboard.access import (
     COOKIE_PATH,
     HOME,
@@ -39,6 +37,7 @@ from api.dashboard.access import (
     stored_session,
 )
 from api.dashboard.flash import notice_shown, pending_notice, redirect_with_notice
+from api.dashboard.live import POLL_SECONDS, live_response
 from api.dashboard.session import COOKIE_NAME, SESSION_MAX_AGE_SECONDS
 from api.dashboard.templating import STATIC_DIR, STATIC_PATH, templates
 from api.deps import CampaignServiceDep, ServicesDep
@@ -52,47 +51,22 @@ from api.platform_access import (
     resolve_user,
 )
 from api.rate_limits import client_ip
-from api.schemas import CampaignView, RoleCampaignRow
+from api.schemas import CampaignView
 from campaigns.definition import ChannelType
 from db import campaign_queries, dashboard_sessions
 from db.send_ledger import usage, waiting_sends
 from db.sending_settings import load_settings, save_settings
-from recruiting_platform import PlatformError, PlatformUnauthorized, Role
-
-POLL_SECONDS = 3
-# Candidates per page of the role overview; CampaignService allows at most 500.
-PAGE_SIZE = 500
+from recruiting_platform import Candidate, PlatformError, PlatformUnauthorized, Role
 
 templates.env.globals.update(
     row_progress=presenters.row_progress,
     status_badge=presenters.status_badge,
     is_active=presenters.is_active,
-    sorts=presenters.SORTS,
-    page_size=PAGE_SIZE,
 )
 
 router = APIRouter(include_in_schema=False)
 pages = APIRouter(prefix=HOME, route_class=DashboardRoute, include_in_schema=False)
 
-
-@dataclass(frozen=True)
-class OverviewQuery:
-    """The role overview's status filter, sort and page, from the query string."""
-
-    status: str | None
-    sort: str
-    cursor: str | None
-
-
-def overview_query(
-    status: Annotated[str | None, Query()] = None,
-    sort: Annotated[str, Query(pattern=f"^({'|'.join(presenters.SORTS)})$")] = "candidate",
-    cursor: str | None = None,
-) -> OverviewQuery:
-    return OverviewQuery(status, sort, cursor)
-
-
-OverviewQueryDep = Annotated[OverviewQuery, Depends(overview_query)]
 
 _NOTICES = {
     "cancelled": "Campaign cancelled. No more messages will be sent.",
@@ -124,17 +98,6 @@ def _render(
         },
         status_code=status_code,
     )
-
-
-def _live(request: Request, response: HTMLResponse) -> Response:
-    """A live fragment, revalidated by its ETag: an unchanged one costs a 304 and no body
-    (a role's 300 rows are ~350 kB of HTML, polled every few seconds)."""
-    etag = '"' + hashlib.sha256(response.body).hexdigest()[:20] + '"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    response.headers.update(headers)
-    return response
 
 
 # --- sign-in ------------------------------------------------------------------------------
@@ -346,109 +309,9 @@ async def _resume_date(services: ServicesDep, caller: Caller, resume_on: str) ->
 @pages.get("/live")
 async def roles_live(request: Request, caller: DashboardCaller, services: ServicesDep) -> Response:
     cards, active = await _role_cards(services, caller)
-    return _live(request, _render(request, "_roles_live.html", caller, cards=cards, active=active))
-
-
-# --- role overview ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Overview:
-    role_id: int
-    rows: list[RoleCampaignRow]
-    total: int
-    chips: list[presenters.FilterChip]
-    status: str | None
-    sort: str
-    next_cursor: str | None
-    active: bool
-    live_url: str
-
-    def link(self, **changes: str | None) -> str:
-        """This overview's URL with some query parameters changed (None drops one)."""
-        query = {"status": self.status, "sort": self.sort, **changes}
-        if query.get("sort") == "candidate":
-            query.pop("sort")
-        kept = {key: value for key, value in query.items() if value}
-        return f"{HOME}/roles/{self.role_id}" + (f"?{urlencode(kept)}" if kept else "")
-
-
-_QUERY_STATUS = {query: status for status, query in presenters.STATUS_QUERY.items()}
-
-
-def _status_filter(status: str | None) -> str | None:
-    if not status:
-        return None
-    # The roles page's tiles link with lowercase names (?status=not_contacted).
-    status = _QUERY_STATUS.get(status, status)
-    if status not in presenters.FILTERS:
-        raise ApiError(404, "NOT_FOUND", f"No campaign status called {status!r}.")
-    return status
-
-
-async def _all_statuses(service: CampaignService, caller: Caller, role_id: int) -> list[str]:
-    """Every candidate's status, for the filter counts (page by page like any client)."""
-    statuses: list[str] = []
-    cursor: str | None = None
-    while True:
-        page = await service.role_overview(caller, role_id, cursor=cursor, limit=PAGE_SIZE)
-        statuses += [row.status for row in page.items]
-        cursor = page.next_cursor
-        if cursor is None:
-            return statuses
-
-
-async def _overview(
-    service: CampaignService, caller: Caller, role_id: int, query: OverviewQuery
-) -> Overview:
-    status, sort, cursor = _status_filter(query.status), query.sort, query.cursor
-    page = await service.role_overview(
-        caller, role_id, status=status, sort=sort, cursor=cursor, limit=PAGE_SIZE
+    return live_response(
+        request, _render(request, "_roles_live.html", caller, cards=cards, active=active)
     )
-    if status is None and cursor is None and page.next_cursor is None:
-        statuses = [row.status for row in page.items]  # the page is the whole role
-    else:
-        statuses = await _all_statuses(service, caller, role_id)
-    params = {"status": status, "sort": sort, "cursor": cursor}
-    live_query = urlencode({key: value for key, value in params.items() if value})
-    return Overview(
-        role_id=role_id,
-        rows=page.items,
-        total=page.total,
-        chips=presenters.filter_chips(statuses, status),
-        status=status,
-        sort=sort,
-        next_cursor=page.next_cursor,
-        active=any(presenters.is_active(s) for s in statuses),
-        live_url=f"{HOME}/roles/{role_id}/live?{live_query}",
-    )
-
-
-@pages.get("/roles/{role_id}")
-async def role_page(
-    request: Request,
-    role_id: int,
-    caller: DashboardCaller,
-    services: ServicesDep,
-    campaigns: CampaignServiceDep,
-    query: OverviewQueryDep,
-) -> Response:
-    """One row per candidate of the role: status, progress, last and next action."""
-    role = await load_role(services, caller, role_id)
-    overview = await _overview(campaigns, caller, role_id, query)
-    return _render(request, "role.html", caller, role=role, overview=overview)
-
-
-@pages.get("/roles/{role_id}/live")
-async def role_live(
-    request: Request,
-    role_id: int,
-    caller: DashboardCaller,
-    campaigns: CampaignServiceDep,
-    query: OverviewQueryDep,
-) -> Response:
-    overview = await _overview(campaigns, caller, role_id, query)
-    return _live(request, _render(request, "_role_live.html", caller, overview=overview))
 
 
 # --- campaign detail ----------------------------------------------------------------------
@@ -464,8 +327,11 @@ async def _none_if_missing(view: Awaitable[CampaignView]) -> CampaignView | None
         raise
 
 
-def _campaign_context(role_id: int, candidate_id: int, view: CampaignView | None) -> dict:
+def _campaign_context(
+    role_id: int, candidate_id: int, view: CampaignView | None, candidate: Candidate
+) -> dict:
     base = f"{HOME}/roles/{role_id}/candidates/{candidate_id}"
+    active = view is not None and presenters.is_active(view.status)
     return {
         "role_id": role_id,
         "candidate_id": candidate_id,
@@ -474,7 +340,12 @@ def _campaign_context(role_id: int, candidate_id: int, view: CampaignView | None
         "cancel_url": f"{base}/cancel",
         "pause_url": f"{base}/pause",
         "resume_url": f"{base}/resume",
-        "active": view is not None and presenters.is_active(view.status),
+        "active": active,
+        "nothing_to_send": presenters.nothing_left_to_send(
+            view.steps, has_email=bool(candidate.email), has_linkedin=bool(candidate.linkedin)
+        )
+        if view is not None and active
+        else None,
         "timeline": presenters.timeline(view) if view else [],
         "progress": presenters.step_progress(view) if view else None,
         "end": presenters.end_sentence(view) if view else None,
@@ -501,7 +372,7 @@ async def campaign_page(
         role=role,
         candidate=candidate,
         notice=pending_notice(request, _NOTICES),
-        **_campaign_context(role_id, candidate_id, view),
+        **_campaign_context(role_id, candidate_id, view, candidate),
     )
     return notice_shown(request, page)
 
@@ -512,11 +383,13 @@ async def campaign_live(
     role_id: int,
     candidate_id: int,
     caller: DashboardCaller,
+    services: ServicesDep,
     campaigns: CampaignServiceDep,
 ) -> Response:
-    view = await _none_if_missing(campaigns.view(caller, role_id, candidate_id))
-    context = _campaign_context(role_id, candidate_id, view)
-    return _live(request, _render(request, "_campaign_live.html", caller, **context))
+    candidate = await load_candidate(services, caller, role_id, candidate_id, cached=True)
+    view = await _none_if_missing(campaigns.latest_view(caller, role_id, candidate_id))
+    context = _campaign_context(role_id, candidate_id, view, candidate)
+    return live_response(request, _render(request, "_campaign_live.html", caller, **context))
 
 
 @pages.post("/roles/{role_id}/candidates/{candidate_id}/cancel")
@@ -681,7 +554,7 @@ async def sending_live(
     request: Request, caller: DashboardCaller, services: ServicesDep
 ) -> Response:
     live = await _sending_live(services, caller)
-    return _live(request, _render(request, "_sending_live.html", caller, live=live))
+    return live_response(request, _render(request, "_sending_live.html", caller, live=live))
 
 
 @pages.post("/sending")
@@ -702,4 +575,5 @@ async def save_sending_settings(
 
 
 router.include_router(pages)
+router.include_router(role_page.router)
 router.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="dashboard-static")
