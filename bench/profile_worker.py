@@ -517,7 +517,7 @@ async def run(args) -> dict:
         dev_server_log_level="error",
     )
     stack = Stack(folder, args.database, py_spy)
-    variants = [Variant("ours", REPO, slot=0)]
+    variants = [Variant("ours", Path(args.tree).resolve() if args.tree else REPO, slot=0)]
     if args.baseline_tree:
         variants.insert(0, Variant("before", Path(args.baseline_tree).resolve(), slot=1))
     for variant in variants:
@@ -708,6 +708,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--py-spy", help="folder for py-spy recordings of the worker and API")
     parser.add_argument("--folder", help="where logs go (default: a temporary folder)")
+    parser.add_argument("--tree", help="the checkout measured as 'ours' (default: this one)")
     parser.add_argument(
         "--baseline-tree",
         help="another checkout (e.g. `git archive <commit>` unpacked) run side by side as "
