@@ -4,8 +4,8 @@ The platform owns users, roles and candidates: a token is checked with `GET /use
 role or candidate is the caller's only when the platform lists it for their token. Answers are
 cached briefly (`AppServices.users`, `AppServices.role_candidates`), keyed by a hash of the token;
 so is the platform's "no" (`AppServices.rejected_tokens`), and requests that arrive together with
-one token share one `GET /user/me` (or one listing of a role). A token that cannot be one (not RFC 6750's token68
-characters, or too long) is refused without asking the platform.
+one token share one `GET /user/me` (or one listing of a role). A token that cannot be one (not
+RFC 6750's token68 characters, or too long) is refused without asking the platform.
 """
 
 from __future__ import annotations
