@@ -85,12 +85,19 @@ class BareCampaign:
 
 
 async def run_bare_worker(address: str) -> None:
+    import signal
+
     from temporalio.client import Client
     from temporalio.worker import Worker
 
     client = await Client.connect(address)
     worker = Worker(client, task_queue=BARE_QUEUE, workflows=[BareCampaign], activities=[trivial])
-    await worker.run()
+    # Stopped like worker.py (SIGTERM, graceful shutdown): a worker that just dies leaves its
+    # sticky queue to the server, which then waits 10 s before the next task goes elsewhere.
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with worker:
+        await stop.wait()
 
 
 # --- measuring -----------------------------------------------------------------------------
@@ -335,8 +342,14 @@ async def bare_phase(client, stack: Stack, args, rep: int, idle: float) -> Phase
     if args.cold:
         stack.stop("bare")
         stack.spawn("bare", bare_command(client), os.environ.copy())
-        await asyncio.sleep(3)
         pid = stack.pid("bare")
+        # Ready when a throwaway workflow has run through: its start-up is not a reply's time.
+        ready = await client.start_workflow(
+            BareCampaign.run, id=f"bare-{rep}-ready", task_queue=BARE_QUEUE
+        )
+        await ready.signal(BareCampaign.reply)
+        await ready.result()
+        await wait_idle(pid, idle)
     limit = asyncio.Semaphore(args.reply_concurrency)
 
     async def reply(workflow_id: str) -> None:
