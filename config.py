@@ -82,6 +82,9 @@ class Settings(BaseSettings):
 
     # How long the API trusts a token's `GET /user/me` answer.
     user_cache_seconds: float = Field(default=30.0, ge=0)
+    # How old a role's candidate list a write (a PUT's ownership check) may use: PUTs for one
+    # role arrive in bursts, and each fetch lists the whole role (0: every write asks).
+    role_check_cache_seconds: float = Field(default=2.0, ge=0, le=30)
     # How long a cancel (DELETE, or PUT with replace) waits for the campaign to record its end
     # before it answers 202 "cancelling" instead of 200 "cancelled".
     cancel_wait_seconds: float = Field(default=10.0, gt=0, le=60)

@@ -4,8 +4,8 @@ The platform owns users, roles and candidates: a token is checked with `GET /use
 role or candidate is the caller's only when the platform lists it for their token. Answers are
 cached briefly (`AppServices.users`, `AppServices.role_candidates`), keyed by a hash of the token;
 so is the platform's "no" (`AppServices.rejected_tokens`), and requests that arrive together with
-one token share one `GET /user/me`. A token that cannot be one (not RFC 6750's token68
-characters, or too long) is refused without asking the platform.
+one token share one `GET /user/me` (or one listing of a role). A token that cannot be one (not
+RFC 6750's token68 characters, or too long) is refused without asking the platform.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import time
 
 from api.errors import ApiError, not_found
-from api.services import AppServices
+from api.services import AppServices, RoleListing
 from recruiting_platform import (
     Candidate,
     PlatformError,
@@ -110,18 +111,34 @@ async def load_role(services: AppServices, caller: Caller, role_id: int) -> Role
 async def load_candidates(
     services: AppServices, caller: Caller, role_id: int, *, cached: bool = False
 ) -> list[Candidate]:
-    """The role's candidates; `cached` accepts an answer up to a few seconds old (listings)."""
+    """The role's candidates; `cached` accepts an answer up to a few seconds old (listings),
+    a write one up to `role_check_cache_seconds` old. Concurrent requests for the role share
+    one platform call: a burst of PUTs for one role lists it once, not once each."""
     key = token_key(caller.token, "role", role_id)
-    if cached and (hit := services.role_candidates.get(key)) is not None:
-        return hit
+    max_age = None if cached else services.settings.role_check_cache_seconds
+    hit = services.role_candidates.get(key)
+    if hit is not None and (max_age is None or time.monotonic() - hit.fetched_at <= max_age):
+        return hit.candidates
+    lookup = services.role_lookups.get(key)
+    if lookup is None:
+        lookup = asyncio.ensure_future(_list_role(services, caller, role_id, key))
+        services.role_lookups[key] = lookup
+        lookup.add_done_callback(lambda _: services.role_lookups.pop(key, None))
+    # Shielded: one caller giving up does not cancel the others' shared call.
+    return (await asyncio.shield(lookup)).candidates
+
+
+async def _list_role(services: AppServices, caller: Caller, role_id: int, key: str) -> RoleListing:
+    fetched_at = time.monotonic()
     try:
         candidates = await services.platform.list_candidates(caller.credentials, role_id)
     except (PlatformNotFound, PlatformUnauthorized):
         raise not_found("Role not found") from None
     except PlatformError as error:
         raise platform_unavailable(error) from None
-    services.role_candidates[key] = candidates
-    return candidates
+    listing = RoleListing(fetched_at, candidates)
+    services.role_candidates[key] = listing
+    return listing
 
 
 async def load_candidate(
@@ -131,7 +148,8 @@ async def load_candidate(
 
     At most one platform call: listing a role's candidates already answers 404 for another's
     role. `cached` (reads) accepts the role's list up to a few seconds old, so a page polling a
-    campaign does not fetch the whole role every time; a write always asks the platform."""
+    campaign does not fetch the whole role every time; a write accepts one only a moment old
+    (`role_check_cache_seconds`), which a burst of PUTs for the role shares."""
     for candidate in await load_candidates(services, caller, role_id, cached=cached):
         if candidate.id == candidate_id:
             return candidate

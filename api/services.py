@@ -16,6 +16,14 @@ from db.engine import SessionFactory
 from recruiting_platform import Candidate, PlatformClient, User
 
 
+@dataclass(frozen=True)
+class RoleListing:
+    """A role's candidates as the platform listed them at `fetched_at` (time.monotonic())."""
+
+    fetched_at: float
+    candidates: list[Candidate]
+
+
 @dataclass
 class AppServices:
     settings: Settings
@@ -25,8 +33,9 @@ class AppServices:
     platform: PlatformClient
     # `GET /user/me` answers, briefly: every request is authenticated with the platform.
     users: TTLCache[str, User] = field(default_factory=lambda: user_cache(30.0))
-    # A role's candidates for the overview only (ownership checks always ask the platform).
-    role_candidates: TTLCache[str, list[Candidate]] = field(
+    # A role's candidates, with when they were fetched: listings accept them for the cache's
+    # life, writes only while younger than `settings.role_check_cache_seconds`.
+    role_candidates: TTLCache[str, RoleListing] = field(
         default_factory=lambda: TTLCache(maxsize=MAX_CACHED, ttl=10.0)
     )
     # The dashboard's role pages: each role's candidates prepared for search and paging
@@ -34,6 +43,8 @@ class AppServices:
     role_directories: TTLCache[str, Any] = field(
         default_factory=lambda: TTLCache(maxsize=MAX_CACHED, ttl=30.0)
     )
+    # The role listings under way, so concurrent requests for one role share one call.
+    role_lookups: dict[str, asyncio.Future[RoleListing]] = field(init=False, default_factory=dict)
     # Tokens the platform rejected, refused without asking it again for a while
     # (REJECTED_TOKEN_CACHE_SECONDS), and the `GET /user/me` calls under way, so concurrent
     # requests with one token share one call.

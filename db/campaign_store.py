@@ -1,10 +1,14 @@
-"""Writes to the read model. Every write is idempotent, so an activity may run it twice."""
+"""Writes to the read model. Every write is idempotent, so an activity may run it twice.
+
+Rows go in as one statement with a list of parameters (SQLAlchemy's "insertmanyvalues": one
+round trip, compiled once and cached), never as `.values([...])`, whose multi-row VALUES is
+compiled again on every call (about 7 ms of CPU each, profiled)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,25 +96,31 @@ async def apply_snapshot(session: AsyncSession, record: RecordProgressInput, now
     )
     table = Campaign.__table__
     newer = table.c.snapshot_seq < insert.excluded.snapshot_seq
-    await session.execute(
-        insert.on_conflict_do_update(index_elements=[table.c.id], set_=values, where=newer)
+    # RETURNING answers a row only when this snapshot was written (inserted, or newer than the
+    # row's): one round trip instead of an upsert and a read of the row's sequence.
+    written = await session.scalar(
+        insert.on_conflict_do_update(
+            index_elements=[table.c.id], set_=values, where=newer
+        ).returning(table.c.id)
     )
-    current_seq = await session.scalar(
-        select(Campaign.snapshot_seq).where(Campaign.id == progress.campaign_id)
-    )
-    if current_seq == record.snapshot_seq:
-        for step in progress.steps:
-            step_values = _step_values(step)
-            step_insert = insert_for(session, CampaignStep).values(
-                campaign_id=progress.campaign_id, node_id=step.node_id, **step_values
-            )
-            await session.execute(
-                step_insert.on_conflict_do_update(
-                    index_elements=["campaign_id", "node_id"], set_=step_values
-                )
-            )
+    if written is not None and progress.steps:
+        # Every step in one multi-row upsert (the same snapshot again after a retry was written
+        # with its steps in one transaction: nothing to do then).
+        rows = [
+            {"campaign_id": progress.campaign_id, "node_id": step.node_id, **_step_values(step)}
+            for step in progress.steps
+        ]
+        step_insert = insert_for(session, CampaignStep)
+        await session.execute(
+            step_insert.on_conflict_do_update(
+                index_elements=["campaign_id", "node_id"],
+                set_={name: step_insert.excluded[name] for name in _step_values(progress.steps[0])},
+            ),
+            rows,
+        )
     if record.new_events:
-        event_insert = insert_for(session, CampaignEventRow).values(
+        await session.execute(
+            insert_for(session, CampaignEventRow).on_conflict_do_nothing(),
             [
                 {
                     "campaign_id": progress.campaign_id,
@@ -121,9 +131,8 @@ async def apply_snapshot(session: AsyncSession, record: RecordProgressInput, now
                     "data": event.data,
                 }
                 for event in record.new_events
-            ]
+            ],
         )
-        await session.execute(event_insert.on_conflict_do_nothing())
     await session.commit()
 
 
@@ -163,9 +172,7 @@ async def record_start(
         await session.execute(
             insert_for(session, Campaign).values(**values).on_conflict_do_nothing()
         )
-        await session.execute(
-            insert_for(session, CampaignStep).values(steps).on_conflict_do_nothing()
-        )
+        await session.execute(insert_for(session, CampaignStep).on_conflict_do_nothing(), steps)
         await session.commit()
 
     try:

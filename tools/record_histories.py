@@ -3,8 +3,10 @@
 Histories live in `tests/workflows/histories/<version>/`: `v1/` holds campaigns recorded before
 the `replies-v2` patch (kept, so campaigns started back then keep replaying), `v2/` those
 started before the `sending-limits-v3` patch, `v3/` those with it (plain payloads), `v4/` the
-current code's paths with encrypted payloads, including the reply watcher's and the event
-deliverer's own histories, sends that wait for their slot, pauses and cancels by Update. Run it
+paths with encrypted payloads, including the reply watcher's and the event
+deliverer's own histories, sends that wait for their slot, pauses and cancels by Update; `v5/`
+the same paths after the `coalesced-records-v5` patch (a send's outcome recorded with the
+delay or reply wait that follows it). Run it
 (`make histories`) after a deliberate workflow change guarded by `workflow.patched`; it writes
 a new version folder named by `--version` and never touches an older one. It starts its own
 time-skipping server, simulator and SQLite read model.
@@ -55,7 +57,7 @@ from workflows.event_deliverer import deliverer_id
 from workflows.reply_watcher import watcher_id
 
 HISTORIES = Path(__file__).resolve().parents[1] / "tests" / "workflows" / "histories"
-CURRENT_VERSION = "v4"
+CURRENT_VERSION = "v5"
 logger = logging.getLogger(__name__)
 
 EMAIL = ANDREAS["email_channel"]

@@ -73,6 +73,10 @@ REPLIES_V2_PATCH = "replies-v2"
 # Campaigns started after this patch book each send in the account's send ledger (send window,
 # per-account limits, pacing) and wait, visibly and durably, for a slot that is not now.
 SENDING_LIMITS_PATCH = "sending-limits-v3"
+# Campaigns started after this patch record a send's outcome together with what comes right
+# after it (the next delay, or the wait for a reply after the last message): one local
+# activity instead of two back to back, the same state in the read model a moment later.
+COALESCED_RECORDS_PATCH = "coalesced-records-v5"
 
 _WAIT_CAUSES: dict[SendOutcomeKind, WaitCause] = {
     SendOutcomeKind.CHANNEL_LOGGED_OUT: WaitCause.LOGGED_OUT,
@@ -177,6 +181,7 @@ class CampaignWorkflow:
         self._replies_count_from = info.start_time
         self._v2: bool | None = None
         self._v3: bool | None = None
+        self._v5: bool | None = None
         self._slot_booked = False  # a send waits for a slot booked ahead in the ledger
         self._cancelled = False
         self._paused = False
@@ -196,6 +201,7 @@ class CampaignWorkflow:
         # Decided once, in the first activation, for the campaign's whole life.
         self._is_v2()
         self._is_v3()
+        self._is_v5()
         self._event(EventKind.STARTED, steps=len(campaign.definition.nodes))
         try:
             await self._record()
@@ -604,7 +610,8 @@ class CampaignWorkflow:
             step.status = StepStatus.FAILED
             self._progress.last_error = reason
             self._event(EventKind.STEP_FAILED, node_id=node.id, reason=reason)
-        await self._record()
+        if not self._records_next(node):
+            await self._record()
 
     async def _monitor_until_deadline(self) -> None:
         self._progress.current_node_id = None
@@ -711,6 +718,21 @@ class CampaignWorkflow:
         if self._v3 is None:
             self._v3 = workflow.patched(SENDING_LIMITS_PATCH)
         return self._v3
+
+    def _is_v5(self) -> bool:
+        if self._v5 is None:
+            self._v5 = workflow.patched(COALESCED_RECORDS_PATCH)
+        return self._v5
+
+    def _records_next(self, node: MessageNode) -> bool:
+        """Whether the campaign records again at once after this send, with nothing to wait
+        for in between: a delay follows (recorded as it starts), or the last message was sent
+        and the wait for a reply begins (recorded too). Then that record carries this one."""
+        if not self._is_v5() or self._should_stop():
+            return False
+        nodes = self._campaign.definition.nodes
+        position = next(i for i, each in enumerate(nodes) if each.id == node.id)
+        return position + 1 == len(nodes) or isinstance(nodes[position + 1], DelayNode)
 
     def _must_be_running(self, verb: str) -> None:
         """Validators: an ended (or ending) campaign cannot be paused or resumed."""

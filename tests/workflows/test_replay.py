@@ -4,7 +4,8 @@ A change to CampaignWorkflow that would break campaigns already running fails he
 change needs `workflow.patched`; then record the new paths into a new version folder with
 `make histories` and keep the older folders until no campaign started before the change can
 still be running (30 days + margin). `v1/` predates the `replies-v2` patch, `v2/` the
-`sending-limits-v3` patch; `v4/` is recorded with encrypted payloads and holds pauses.
+`sending-limits-v3` patch; `v4/` is recorded with encrypted payloads and holds pauses; `v5/`
+follows the `coalesced-records-v5` patch (fewer recording local activities).
 """
 
 from __future__ import annotations
@@ -50,12 +51,15 @@ def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
     assert _names("v3") >= sending_limits_v3
     # v4: today's code, encrypted payloads, with pause, resume and cancel as Updates and an
     # out-of-office reply that pauses (no patch: these paths are new commands only when used).
-    assert _names("v4") >= sending_limits_v3 | {
+    paused = sending_limits_v3 | {
         "paused_and_resumed",
         "paused_until_a_date",
         "paused_by_out_of_office",
         "cancelled_by_update",
     }
+    assert _names("v4") >= paused
+    # v5: every path again after the coalesced-records-v5 patch.
+    assert _names("v5") >= paused
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
