@@ -48,6 +48,7 @@ from tests.conftest import (
     venv_binary,
 )
 from tests.support.campaigns import ANDREAS, DAY, eventually, sim_post
+from tests.support.sending import send_without_pacing
 from tests.support.simulator_process import start_simulator
 
 logger = logging.getLogger("screenshots")
@@ -157,6 +158,9 @@ class Demo:
 
 
 async def seed(stack: ApiStack) -> None:
+    # The demo's campaigns start together and the time-skipping server does not skip while the
+    # tool polls over HTTP: without pacing their first messages go out at once, not minutes apart.
+    await send_without_pacing(stack.sessions, ANDREAS["id"])
     async with stack.client(ANDREAS["token"]) as http:
         demo = Demo(stack, http)
         # Cancelled first: a cancel waits for the workflow's end, which lets the time-skipping
