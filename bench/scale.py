@@ -78,25 +78,17 @@ def count_delivery(
 
 
 def burst_definition(delay_seconds: int) -> dict:
-    """Wait `delay_seconds`, then an email and a LinkedIn message."""
-    return {
-        "nodes": [
-            {"id": 1, "type": "delay-step", "delaySeconds": delay_seconds},
-            {
-                "id": 2,
-                "type": "message",
-                "channel": "GMAIL",
-                "subject_line": "Open to new opportunities?",
-                "message": "Would you be open to discussing this role?",
-            },
-            {
-                "id": 3,
-                "type": "message",
-                "channel": "LINKEDIN_MESSAGE",
-                "message": "I'm interested in your background. Would love to connect.",
-            },
-        ]
-    }
+    """Wait `delay_seconds`, then an email (`load.delayed_email`) and a LinkedIn message."""
+    definition = load.delayed_email(delay_seconds)
+    definition["nodes"].append(
+        {
+            "id": 3,
+            "type": "message",
+            "channel": "LINKEDIN_MESSAGE",
+            "message": "I'm interested in your background. Would love to connect.",
+        }
+    )
+    return definition
 
 
 async def one_run(workers: int, apis: int, campaigns: int, database: str) -> ScaleRun:
