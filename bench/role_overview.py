@@ -22,19 +22,17 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import insert
-from temporalio.client import Client
 
 from api.app import create_app
-from api.services import AppServices
 from bench.databases import database_kinds
 from config import Settings
-from db.engine import create_engine, create_session_factory
+from db.engine import create_engine
 from db.models import Campaign, CampaignStep
-from recruiting_platform import PlatformClient
-from tests.conftest import DATA_CONVERTER, SERVICE_TOKEN, fresh_database
+from tests.conftest import SERVICE_TOKEN, fresh_database
 from tests.support.api_server import serve
 from tests.support.campaigns import BRIEF_EXAMPLE
-from tests.support.simulator_process import free_port, start_simulator
+from tests.support.read_only_services import read_only_services
+from tests.support.simulator_process import start_simulator
 
 SIZES = {13: 1_000, 14: 20_000}
 REQUESTS = 30
@@ -137,16 +135,7 @@ async def bench_database(kind: str, folder: Path, simulator: str) -> list[str]:
             platform_service_token=SERVICE_TOKEN,
         )
         engine = create_engine(database_url)
-        temporal = await Client.connect(
-            f"127.0.0.1:{free_port()}", lazy=True, data_converter=DATA_CONVERTER
-        )
-        services = AppServices(
-            settings=settings,
-            temporal=temporal,
-            engine=engine,
-            sessions=create_session_factory(engine),
-            platform=PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=60),
-        )
+        services = await read_only_services(settings, engine, simulator, platform_timeout=60)
         try:
             async with serve(create_app(settings, services)) as url:
                 for name, params in QUERIES.items():

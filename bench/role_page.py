@@ -25,18 +25,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from temporalio.client import Client
 
 from api.app import create_app
-from api.services import AppServices
 from bench.databases import database_kinds
-from db.engine import create_engine, create_session_factory
-from recruiting_platform import PlatformClient
+from db.engine import create_engine
 from tests.api.conftest import make_settings
-from tests.conftest import DATA_CONVERTER, SERVICE_TOKEN, fresh_database
+from tests.conftest import SERVICE_TOKEN, fresh_database
 from tests.dashboard.role_seed import SeedCampaign, seed
 from tests.support.api_server import serve
-from tests.support.simulator_process import free_port, start_simulator
+from tests.support.read_only_services import read_only_services
+from tests.support.simulator_process import start_simulator
 
 ROLE_ID = 15
 FIRST_ID = 1_500_000
@@ -164,16 +162,7 @@ async def bench_database(kind: str, folder: Path, simulator: str) -> list[str]:
             f"{kind}: seeded {CANDIDATES:,} candidates, {len(campaigns()):,} campaigns in "
             f"{time.perf_counter() - began:.1f} s"
         )
-        temporal = await Client.connect(
-            f"127.0.0.1:{free_port()}", lazy=True, data_converter=DATA_CONVERTER
-        )
-        services = AppServices(
-            settings=settings,
-            temporal=temporal,
-            engine=engine,
-            sessions=create_session_factory(engine),
-            platform=PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=60),
-        )
+        services = await read_only_services(settings, engine, simulator, platform_timeout=60)
         timer = ServerTimer(create_app(settings, services))
 
         def forget_candidates() -> None:

@@ -13,19 +13,15 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.client import Client
 
 from api.app import create_app
-from api.services import AppServices
 from db import role_page_queries
-from db.engine import SessionFactory, create_session_factory
-from recruiting_platform import PlatformClient
+from db.engine import SessionFactory
 from tests.api.conftest import make_settings
-from tests.conftest import DATA_CONVERTER, SERVICE_TOKEN
 from tests.dashboard.helpers import csrf_of
 from tests.dashboard.role_seed import SeedCampaign, seed
 from tests.support.api_server import serve
-from tests.support.simulator_process import free_port
+from tests.support.read_only_services import read_only_services
 
 ROLE, OTHER_ROLE = 12, 10
 FIRST = 5000
@@ -96,16 +92,7 @@ async def test_counts_come_from_each_candidates_latest_campaign_of_the_user(
 async def role_app(database_url: str, engine: AsyncEngine, simulator: str) -> AsyncIterator[str]:
     """The app over HTTP on this test's database; no worker (these pages only read)."""
     settings = make_settings(database_url, simulator, "unused")
-    temporal = await Client.connect(
-        f"127.0.0.1:{free_port()}", lazy=True, data_converter=DATA_CONVERTER
-    )
-    services = AppServices(
-        settings=settings,
-        temporal=temporal,
-        engine=engine,
-        sessions=create_session_factory(engine),
-        platform=PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=30),
-    )
+    services = await read_only_services(settings, engine, simulator, platform_timeout=30)
     try:
         async with serve(create_app(settings, services)) as url:
             yield url
