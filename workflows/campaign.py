@@ -179,9 +179,8 @@ class CampaignWorkflow:
         # Replies count from the moment Temporal started the campaign (the API compares the
         # platform's `sentAt` with the same instant).
         self._replies_count_from = info.start_time
-        self._v2: bool | None = None
-        self._v3: bool | None = None
-        self._v5: bool | None = None
+        # Each patch's answer, asked once (`_patched`) and kept for the campaign's life.
+        self._patch_decisions: dict[str, bool] = {}
         self._slot_booked = False  # a send waits for a slot booked ahead in the ledger
         self._cancelled = False
         self._paused = False
@@ -199,9 +198,8 @@ class CampaignWorkflow:
     @workflow.run
     async def run(self, campaign: CampaignInput) -> CampaignProgress:
         # Decided once, in the first activation, for the campaign's whole life.
-        self._is_v2()
-        self._is_v3()
-        self._is_v5()
+        for patch in (REPLIES_V2_PATCH, SENDING_LIMITS_PATCH, COALESCED_RECORDS_PATCH):
+            self._patched(patch)
         self._event(EventKind.STARTED, steps=len(campaign.definition.nodes))
         try:
             await self._record()
@@ -233,7 +231,7 @@ class CampaignWorkflow:
             "message_id": reply.message_id,
             "source": reply.source.value,
         }
-        if self._is_v2():
+        if self._patched(REPLIES_V2_PATCH):
             if reply.received_at is not None and reply.received_at < self._replies_count_from:
                 # Written before this campaign started: an earlier campaign's reply (a replayed
                 # webhook, or a late one). It must not stop this campaign.
@@ -384,7 +382,7 @@ class CampaignWorkflow:
             )
         else:
             initial, maximum = policies.CHANNEL_RECHECK_INITIAL, policies.CHANNEL_RECHECK_MAXIMUM
-        if previous is None or (self._is_v2() and cause is not last_cause):
+        if previous is None or (self._patched(REPLIES_V2_PATCH) and cause is not last_cause):
             return initial
         return min(previous * 2, maximum)
 
@@ -393,7 +391,7 @@ class CampaignWorkflow:
         remaining = self._deadline - workflow.now()
         if remaining <= timedelta(0):
             return None
-        v2 = self._is_v2()
+        v2 = self._patched(REPLIES_V2_PATCH)
         step = self._steps[node.id]
         request = SendMessageInput(
             campaign_id=self._campaign.campaign_id,
@@ -408,7 +406,7 @@ class CampaignWorkflow:
             idempotency_key=f"{self._campaign.campaign_id}:{node.id}",
             report_channel_errors=v2,
             previous_attempts=step.attempts - 1 if v2 else 0,
-            reserve_slot=self._is_v3(),
+            reserve_slot=self._patched(SENDING_LIMITS_PATCH),
             not_after=self._deadline,
             send_window=self._campaign.definition.send_window,
             time_scale=self._campaign.time_scale,
@@ -498,7 +496,7 @@ class CampaignWorkflow:
         self._progress.waiting_reason = cause.value
         self._progress.waiting_channel, self._progress.waiting_time_zone = node.channel, None
         self._set_next_action(NextAction.RECHECK_CHANNEL, node.channel, due)
-        if self._is_v2():
+        if self._patched(REPLIES_V2_PATCH):
             step.wait_cause = cause
             self._progress.waiting_channel_type = channel_type
             self._progress.waiting_cause = cause
@@ -508,7 +506,7 @@ class CampaignWorkflow:
                 EventKind.CHANNEL_WAITING, node_id=node.id, reason=cause.value, cause=cause.value
             )
             await self._record()
-        elif self._is_v2():
+        elif self._patched(REPLIES_V2_PATCH):
             # Every re-check is shown: its attempt and when the next one comes.
             self._event(
                 EventKind.CHANNEL_RECHECKED,
@@ -666,7 +664,7 @@ class CampaignWorkflow:
             workflow.logger.warning("Could not release the campaign's booked send slots")
 
     async def _finish(self) -> None:
-        v2 = self._is_v2()
+        v2 = self._patched(REPLIES_V2_PATCH)
         if v2 and self._reply is None and not self._cancelled:
             await self._final_reply_check()
         if self._slot_booked:
@@ -709,26 +707,18 @@ class CampaignWorkflow:
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _is_v2(self) -> bool:
-        if self._v2 is None:
-            self._v2 = workflow.patched(REPLIES_V2_PATCH)
-        return self._v2
-
-    def _is_v3(self) -> bool:
-        if self._v3 is None:
-            self._v3 = workflow.patched(SENDING_LIMITS_PATCH)
-        return self._v3
-
-    def _is_v5(self) -> bool:
-        if self._v5 is None:
-            self._v5 = workflow.patched(COALESCED_RECORDS_PATCH)
-        return self._v5
+    def _patched(self, patch: str) -> bool:
+        """Whether this campaign runs with `patch`: asked of Temporal once, in the first
+        activation (`run`), and the same answer for the campaign's whole life."""
+        if patch not in self._patch_decisions:
+            self._patch_decisions[patch] = workflow.patched(patch)
+        return self._patch_decisions[patch]
 
     def _records_next(self, node: MessageNode) -> bool:
         """Whether the campaign records again at once after this send, with nothing to wait
         for in between: a delay follows (recorded as it starts), or the last message was sent
         and the wait for a reply begins (recorded too). Then that record carries this one."""
-        if not self._is_v5() or self._should_stop():
+        if not self._patched(COALESCED_RECORDS_PATCH) or self._should_stop():
             return False
         nodes = self._campaign.definition.nodes
         position = next(i for i, each in enumerate(nodes) if each.id == node.id)
