@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
 from api.dashboard.session import COOKIE_NAME, SessionKeys, session_keys
-from api.dashboard.templating import templates
+from api.dashboard.templating import render
 from api.deps import ServicesDep
 from api.errors import ApiError
 from api.platform_access import Caller, resolve_user
@@ -176,18 +176,15 @@ async def _signed_in(request: Request) -> SignedInCaller | None:
 async def error_page(request: Request, error: ApiError) -> Response:
     """The error in words, under the usual header (who is signed in, sign out) when they are."""
     caller = await _signed_in(request)
-    return templates.TemplateResponse(
+    return render(
         request,
         "error.html",
-        {
-            "title": _ERROR_TITLES.get(error.status, "Something went wrong"),
-            "message": error.message,
-            "status": error.status,
-            "user": caller.user if caller else None,
-            "csrf": caller.csrf if caller else None,
-        },
-        status_code=error.status,
-        headers=error.headers,
+        caller,
+        error.status,
+        error.headers,
+        title=_ERROR_TITLES.get(error.status, "Something went wrong"),
+        message=error.message,
+        status=error.status,
     )
 
 

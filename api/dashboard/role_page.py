@@ -29,8 +29,8 @@ from api.campaign_service import BulkAction, CampaignService
 from api.dashboard import presenters
 from api.dashboard.access import HOME, DashboardCaller, DashboardRoute, require_csrf
 from api.dashboard.flash import FLASH_COOKIE, notice_shown, redirect_with_notice
-from api.dashboard.live import POLL_SECONDS, live_response
-from api.dashboard.templating import iso, templates, utc_text
+from api.dashboard.live import live_response
+from api.dashboard.templating import iso, render, templates, utc_text
 from api.deps import CampaignServiceDep, ServicesDep
 from api.errors import ApiError
 from api.platform_access import Caller, load_candidates, load_role, token_key
@@ -581,20 +581,6 @@ def _channels(has_email: bool, has_linkedin: bool) -> Markup:
 templates.env.globals.update(row_when=_when, row_badge=_badge, row_channels=_channels)
 
 
-def _render(request: Request, template: str, caller: DashboardCaller, **context: Any) -> Any:
-    return templates.TemplateResponse(
-        request,
-        template,
-        {
-            "user": caller.user,
-            "csrf": caller.csrf,
-            "poll_seconds": POLL_SECONDS,
-            "page_size": PAGE_SIZE,
-            **context,
-        },
-    )
-
-
 _BULK_NOTICES = {
     "cancel": ("cancelled", "Cancelled"),
     "pause": ("paused", "Paused"),
@@ -630,13 +616,14 @@ async def role_page(
     role, view = await asyncio.gather(
         load_role(services, caller, role_id), role_view(services, caller, role_id, query)
     )
-    page = _render(
+    page = render(
         request,
         "role.html",
         caller,
         role=role,
         o=view,
         sorts=SORTS,
+        page_size=PAGE_SIZE,
         notice=bulk_notice(request.cookies.get(FLASH_COOKIE)),
     )
     return notice_shown(request, page)
@@ -652,7 +639,9 @@ async def role_live(
 ) -> Response:
     """The page's live region (its alerts, counts and shown rows), revalidated by ETag."""
     view = await role_view(services, caller, role_id, query)
-    response: HTMLResponse = _render(request, "_role_live.html", caller, o=view, sorts=SORTS)
+    response: HTMLResponse = render(
+        request, "_role_live.html", caller, o=view, sorts=SORTS, page_size=PAGE_SIZE
+    )
     return live_response(request, response)
 
 

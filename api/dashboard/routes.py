@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -37,9 +37,9 @@ from api.dashboard.access import (
     stored_session,
 )
 from api.dashboard.flash import notice_shown, pending_notice, redirect_with_notice
-from api.dashboard.live import POLL_SECONDS, live_response
+from api.dashboard.live import live_response
 from api.dashboard.session import COOKIE_NAME, SESSION_MAX_AGE_SECONDS
-from api.dashboard.templating import STATIC_DIR, STATIC_PATH, templates
+from api.dashboard.templating import STATIC_DIR, STATIC_PATH, render, templates
 from api.deps import CampaignServiceDep, ServicesDep
 from api.errors import ApiError
 from api.platform_access import (
@@ -80,26 +80,6 @@ _NOTICES = {
 }
 
 
-def _render(
-    request: Request,
-    template: str,
-    caller: SignedInCaller | None,
-    status_code: int = 200,
-    **context: Any,
-) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request,
-        template,
-        {
-            "user": caller.user if caller else None,
-            "csrf": caller.csrf if caller else None,
-            "poll_seconds": POLL_SECONDS,
-            **context,
-        },
-        status_code=status_code,
-    )
-
-
 # --- sign-in ------------------------------------------------------------------------------
 
 
@@ -116,7 +96,7 @@ async def sign_in_form(
     """The token form; a signed-in visitor goes straight on."""
     if await stored_session(request, services):
         return RedirectResponse(safe_next(next_path), status_code=303)
-    return _render(request, "login.html", None, next_path=safe_next(next_path), error=None)
+    return render(request, "login.html", None, next_path=safe_next(next_path), error=None)
 
 
 @pages.post("/login")
@@ -138,7 +118,7 @@ async def sign_in(
             if error.status == 401
             else error.message
         )
-        return _render(
+        return render(
             request,
             "login.html",
             None,
@@ -243,7 +223,7 @@ async def _role_cards(services: ServicesDep, caller: Caller) -> tuple[list[RoleC
 async def roles_page(request: Request, caller: DashboardCaller, services: ServicesDep) -> Response:
     """The signed-in user's roles, each with its campaigns counted by status."""
     cards, active = await _role_cards(services, caller)
-    page = _render(
+    page = render(
         request,
         "roles.html",
         caller,
@@ -310,7 +290,7 @@ async def _resume_date(services: ServicesDep, caller: Caller, resume_on: str) ->
 async def roles_live(request: Request, caller: DashboardCaller, services: ServicesDep) -> Response:
     cards, active = await _role_cards(services, caller)
     return live_response(
-        request, _render(request, "_roles_live.html", caller, cards=cards, active=active)
+        request, render(request, "_roles_live.html", caller, cards=cards, active=active)
     )
 
 
@@ -365,7 +345,7 @@ async def campaign_page(
     role = await load_role(services, caller, role_id)
     candidate = await load_candidate(services, caller, role_id, candidate_id)
     view = await _none_if_missing(campaigns.latest_view(caller, role_id, candidate_id))
-    page = _render(
+    page = render(
         request,
         "campaign.html",
         caller,
@@ -389,7 +369,7 @@ async def campaign_live(
     candidate = await load_candidate(services, caller, role_id, candidate_id, cached=True)
     view = await _none_if_missing(campaigns.latest_view(caller, role_id, candidate_id))
     context = _campaign_context(role_id, candidate_id, view, candidate)
-    return live_response(request, _render(request, "_campaign_live.html", caller, **context))
+    return live_response(request, render(request, "_campaign_live.html", caller, **context))
 
 
 @pages.post("/roles/{role_id}/candidates/{candidate_id}/cancel")
@@ -524,7 +504,7 @@ async def _sending_page(
 ) -> HTMLResponse:
     async with services.sessions() as session:
         settings, saved_at = await load_settings(session, caller.user.id)
-    return _render(
+    return render(
         request,
         "sending.html",
         caller,
@@ -554,7 +534,7 @@ async def sending_live(
     request: Request, caller: DashboardCaller, services: ServicesDep
 ) -> Response:
     live = await _sending_live(services, caller)
-    return live_response(request, _render(request, "_sending_live.html", caller, live=live))
+    return live_response(request, render(request, "_sending_live.html", caller, live=live))
 
 
 @pages.post("/sending")

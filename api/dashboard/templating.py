@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+
+from api.dashboard.live import POLL_SECONDS
+
+if TYPE_CHECKING:  # access.py renders its error pages with these templates
+    from api.dashboard.access import SignedInCaller
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -38,3 +47,27 @@ def utc_text(moment: datetime) -> str:
 templates.env.globals["static_url"] = static_url
 templates.env.filters["iso"] = iso
 templates.env.filters["utc_text"] = utc_text
+
+
+def render(
+    request: Request,
+    template: str,
+    caller: SignedInCaller | None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A dashboard page: the template with the signed-in user, the form token and the live
+    refresh's period that every page's header and live region use."""
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": caller.user if caller else None,
+            "csrf": caller.csrf if caller else None,
+            "poll_seconds": POLL_SECONDS,
+            **context,
+        },
+        status_code=status_code,
+        headers=headers,
+    )
