@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from temporalio.client import (
     WorkflowExecutionStatus,
@@ -56,6 +56,7 @@ START_ATTEMPTS = 5
 MEMO_KEY = "campaign"
 # Pauses or resumes sent to Temporal at once by a pause of all a user's campaigns.
 BULK_CONCURRENCY = 10
+_Result = TypeVar("_Result")
 # What the dashboard's bulk actions do to each selected campaign.
 BulkAction = Literal["cancel", "pause", "resume"]
 
@@ -303,21 +304,11 @@ class CampaignService:
     ) -> BulkControlResult:
         async with self._services.sessions() as session:
             active = await campaign_queries.active_of_owner(session, caller.user.id)
-        limit = asyncio.Semaphore(BULK_CONCURRENCY)
 
-        async def one(candidate_id: int) -> CampaignState | None:
-            async with limit:
-                running = await self.running_campaign(candidate_id)
-                if running is None or running.owner_user_id != caller.user.id:
-                    return None
-                try:
-                    return await self._control(running, update, *args)
-                except ApiError as error:
-                    if error.status == 409:
-                        return None
-                    raise
+        async def control(running: RunningCampaign) -> CampaignState:
+            return await self._control(running, update, *args)
 
-        results = await asyncio.gather(*(one(candidate_id) for _, candidate_id in active))
+        results = await self._each_running(caller, [c for _, c in active], control)
         changed = [state for state in results if state is not None]
         return BulkControlResult(changed=changed, skipped=len(results) - len(changed))
 
@@ -325,35 +316,51 @@ class CampaignService:
         self, caller: Caller, role_id: int, candidate_ids: Sequence[int], action: BulkAction
     ) -> int:
         """Cancel, pause (until resumed) or resume the caller's running campaigns of these
-        candidates in the role, BULK_CONCURRENCY at a time; how many it changed. The caller
-        checked once that the candidates are the role's (one platform call for all)."""
-        limit = asyncio.Semaphore(BULK_CONCURRENCY)
+        candidates in the role; how many it changed. The caller checked once that the
+        candidates are the role's (one platform call for all)."""
         pause = PauseRequest(until=None, reason=PauseReason.USER)
 
-        async def one(candidate_id: int) -> bool:
+        async def act(running: RunningCampaign) -> bool:
+            if action == "cancel":
+                await self._cancel_and_wait(running.handle)
+            elif action == "pause":
+                await self._control(running, CampaignWorkflow.pause, pause)
+            else:
+                await self._control(running, CampaignWorkflow.resume)
+            return True
+
+        results = await self._each_running(caller, candidate_ids, act, role_id=role_id)
+        return sum(1 for done in results if done)
+
+    async def _each_running(
+        self,
+        caller: Caller,
+        candidate_ids: Sequence[int],
+        act: Callable[[RunningCampaign], Awaitable[_Result]],
+        *,
+        role_id: int | None = None,
+    ) -> list[_Result | None]:
+        """`act` on the caller's running campaign of each candidate (in `role_id` only, when
+        given), BULK_CONCURRENCY at a time; None where there is none or it ended meanwhile."""
+        limit = asyncio.Semaphore(BULK_CONCURRENCY)
+
+        async def one(candidate_id: int) -> _Result | None:
             async with limit:
                 running = await self.running_campaign(candidate_id)
-                if not (
-                    running
-                    and running.owner_user_id == caller.user.id
-                    and running.role_id == role_id
+                if (
+                    running is None
+                    or running.owner_user_id != caller.user.id
+                    or (role_id is not None and running.role_id != role_id)
                 ):
-                    return False
-                if action == "cancel":
-                    await self._cancel_and_wait(running.handle)
-                    return True
+                    return None
                 try:
-                    if action == "pause":
-                        await self._control(running, CampaignWorkflow.pause, pause)
-                    else:
-                        await self._control(running, CampaignWorkflow.resume)
+                    return await act(running)
                 except ApiError as error:
                     if error.status == 409:
-                        return False  # it ended meanwhile
+                        return None  # it ended meanwhile
                     raise
-                return True
 
-        return sum(await asyncio.gather(*(one(candidate_id) for candidate_id in candidate_ids)))
+        return list(await asyncio.gather(*(one(candidate_id) for candidate_id in candidate_ids)))
 
     # --- cancel --------------------------------------------------------------------------------
 
