@@ -10,7 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """`insert(table)` of the session's dialect, which has `on_conflict_do_*`."""
-    dialect = session.get_bind().dialect.name
+    return dialect_insert(session.get_bind().dialect.name, table)
+
+
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """`insert(table)` of the dialect named `dialect` ("postgresql" or "sqlite")."""
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":

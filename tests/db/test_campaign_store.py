@@ -11,6 +11,7 @@ from sqlalchemy.exc import StatementError
 
 from campaigns.contracts import EventKind, RecordProgressInput
 from campaigns.status import CampaignStatus
+from db import campaign_store
 from db.campaign_store import apply_snapshot
 from db.engine import SessionFactory
 from tests.db.snapshots import STARTED_AT, campaign_row, new_candidate_id, record, stored
@@ -139,3 +140,17 @@ async def test_a_naive_datetime_is_refused(sessions: SessionFactory) -> None:
         )
         with pytest.raises(StatementError, match="naive datetime"):
             await session.commit()
+
+
+def test_a_newer_snapshot_overwrites_every_column_a_snapshot_carries() -> None:
+    """The upsert's prepared statements name the columns a newer snapshot overwrites; a column
+    added to a snapshot but not there would keep its first value for ever."""
+    snapshot = record(str(uuid.uuid4()), new_candidate_id(), seq=1, sent=2)
+    carried = set(campaign_store._campaign_values(snapshot.progress)) | {
+        "snapshot_seq",
+        "updated_at",
+    }
+    assert set(campaign_store.SNAPSHOT_COLUMNS) == carried
+    assert set(campaign_store.STEP_COLUMNS) == set(
+        campaign_store._step_values(snapshot.progress.steps[0])
+    )
