@@ -14,7 +14,10 @@ COPY . .
 # The processes run from /app (uvicorn, `python worker.py` and `python -m db.migrate` put the
 # working directory first on sys.path), so files that are not Python modules — Alembic's
 # migrations, the dashboard's templates — are found whether or not the wheel carries them.
+# Bytecode compiled here, since PYTHONDONTWRITEBYTECODE keeps Python from writing it: the
+# worker's sandbox imports the workflow modules afresh for every workflow it loads.
 RUN pip install . --no-deps \
+    && python -m compileall -q /app \
     && useradd --create-home --uid 10001 campaign
 
 USER campaign

@@ -252,6 +252,8 @@ def test_the_dockerfile_installs_the_project_as_a_non_root_user() -> None:
     lines = [line.strip() for line in read(DOCKERFILE).splitlines()]
     assert "FROM python:3.11-slim" in lines
     assert any(line.startswith("RUN pip install .") for line in lines)
+    # The workflow sandbox's imports read bytecode instead of compiling (worker.py).
+    assert "&& python -m compileall -q /app \\" in lines
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in ("root", "0")
     assert ".venv" in read(REPO / ".dockerignore").split()
