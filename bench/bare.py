@@ -15,6 +15,7 @@ for each job, on the same server, in a worker process of its own like ours.
 from __future__ import annotations
 
 import asyncio
+import compileall
 import os
 import signal
 import time
@@ -101,4 +102,6 @@ async def run_bare_worker(address: str, task_queue: str) -> None:
 
 
 if __name__ == "__main__":
+    # As worker.py does for ours: the sandbox reads this module's bytecode, not its source.
+    compileall.compile_file(__file__, quiet=2)
     asyncio.run(run_bare_worker(os.environ["TEMPORAL_ADDRESS"], os.environ["TEMPORAL_TASK_QUEUE"]))
