@@ -77,6 +77,10 @@ SENDING_LIMITS_PATCH = "sending-limits-v3"
 # after it (the next delay, or the wait for a reply after the last message): one local
 # activity instead of two back to back, the same state in the read model a moment later.
 COALESCED_RECORDS_PATCH = "coalesced-records-v5"
+# Campaigns started after this patch record their end before giving back the send slots they
+# still have booked: a reply shows as REPLIED one activity round trip sooner (the release is
+# housekeeping no reader waits for).
+END_RECORDED_FIRST_PATCH = "end-recorded-first-v6"
 
 _WAIT_CAUSES: dict[SendOutcomeKind, WaitCause] = {
     SendOutcomeKind.CHANNEL_LOGGED_OUT: WaitCause.LOGGED_OUT,
@@ -198,7 +202,12 @@ class CampaignWorkflow:
     @workflow.run
     async def run(self, campaign: CampaignInput) -> CampaignProgress:
         # Decided once, in the first activation, for the campaign's whole life.
-        for patch in (REPLIES_V2_PATCH, SENDING_LIMITS_PATCH, COALESCED_RECORDS_PATCH):
+        for patch in (
+            REPLIES_V2_PATCH,
+            SENDING_LIMITS_PATCH,
+            COALESCED_RECORDS_PATCH,
+            END_RECORDED_FIRST_PATCH,
+        ):
             self._patched(patch)
         self._event(EventKind.STARTED, steps=len(campaign.definition.nodes))
         try:
@@ -667,7 +676,8 @@ class CampaignWorkflow:
         v2 = self._patched(REPLIES_V2_PATCH)
         if v2 and self._reply is None and not self._cancelled:
             await self._final_reply_check()
-        if self._slot_booked:
+        end_recorded_first = self._patched(END_RECORDED_FIRST_PATCH)
+        if self._slot_booked and not end_recorded_first:
             await self._release_slots()
         now = workflow.now()
         blocked = next(
@@ -704,6 +714,8 @@ class CampaignWorkflow:
         self._set_status(status)
         self._event(EventKind.ENDED, reason=reason.value)
         await self._record(final=True)
+        if self._slot_booked and end_recorded_first:
+            await self._release_slots()
 
     # --- helpers -------------------------------------------------------------------------------
 

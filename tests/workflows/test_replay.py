@@ -5,7 +5,8 @@ change needs `workflow.patched`; then record the new paths into a new version fo
 `make histories` and keep the older folders until no campaign started before the change can
 still be running (30 days + margin). `v1/` predates the `replies-v2` patch, `v2/` the
 `sending-limits-v3` patch; `v4/` is recorded with encrypted payloads and holds pauses; `v5/`
-follows the `coalesced-records-v5` patch (fewer recording local activities).
+follows the `coalesced-records-v5` patch (fewer recording local activities); `v6/` the
+`end-recorded-first-v6` patch (an end recorded before the booked slots are released).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
     assert _names("v4") >= paused
     # v5: every path again after the coalesced-records-v5 patch.
     assert _names("v5") >= paused
+    # v6: every path again after the end-recorded-first-v6 patch.
+    assert _names("v6") >= paused
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
