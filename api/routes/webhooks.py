@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -179,11 +180,21 @@ async def candidate_replied(
 async def _signal_reply(
     services: AppServices, campaigns: CampaignService, body: ReplyWebhook, received_at: datetime
 ) -> WebhookAck:
-    running = await campaigns.running_campaign(body.candidateId)
+    sent_at = body.sentAt or received_at
+    reply = ReplyReceived(
+        channel_id=body.channelId,
+        message_id=body.messageId,
+        received_at=sent_at,
+        source=ReplySource.WEBHOOK,
+    )
+    # Finding the running campaign (Temporal) and reading the reply to classify it (the
+    # platform) do not depend on each other: one waits while the other runs, not after it.
+    running, reply = await asyncio.gather(
+        campaigns.running_campaign(body.candidateId), _classified(services, body, reply)
+    )
     if running is None or running.owner_user_id != body.userId:
         logger.info("Reply webhook for candidate %s ignored: no running campaign", body.candidateId)
         return WebhookAck(outcome="IGNORED_NO_RUNNING_CAMPAIGN")
-    sent_at = body.sentAt or received_at
     if running.started_at is not None and sent_at < running.started_at:
         logger.info(
             "Reply webhook for candidate %s ignored: sent before campaign %s started",
@@ -191,13 +202,6 @@ async def _signal_reply(
             running.campaign_id,
         )
         return WebhookAck(outcome="IGNORED_BEFORE_CAMPAIGN_START", campaign_id=running.campaign_id)
-    reply = ReplyReceived(
-        channel_id=body.channelId,
-        message_id=body.messageId,
-        received_at=sent_at,
-        source=ReplySource.WEBHOOK,
-    )
-    reply = await _classified(services, body, reply)
     try:
         await running.handle.signal(CampaignWorkflow.reply, reply)
     except RPCError as error:
