@@ -11,6 +11,9 @@ from campaigns.sending_limits import SendingSettings
 from db.ledger_models import SendingSettingsRow
 from db.upsert import insert_for
 
+# Read by every booking of a send: the table, not the ORM class (see db/send_ledger.py).
+SETTINGS = SendingSettingsRow.__table__
+
 
 async def load_settings(
     session: AsyncSession, user_id: int
@@ -20,9 +23,7 @@ async def load_settings(
     Fields added to `SendingSettings` since a row was saved take their defaults."""
     row = (
         await session.execute(
-            select(SendingSettingsRow.settings, SendingSettingsRow.updated_at).where(
-                SendingSettingsRow.user_id == user_id
-            )
+            select(SETTINGS.c.settings, SETTINGS.c.updated_at).where(SETTINGS.c.user_id == user_id)
         )
     ).first()
     if row is None:
