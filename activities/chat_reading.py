@@ -10,6 +10,7 @@ other and the campaign has not handled it yet.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from datetime import datetime
 
@@ -48,22 +49,33 @@ async def read_chats(
     A channel in `must_read` that is down fails the call: without its chat an earlier send
     could not be ruled out."""
     owner = OnBehalfOf(owner_user_id)
+    readable = [c for c in channels if c.status != "ERROR_CREDENTIALS"]
+    # The channels are read at once, not one after the other: with a remote platform each read
+    # is a round trip, and a send waits for all of them before its POST.
+    answers = await asyncio.gather(
+        *(
+            platform.list_messages(owner, channel_id=c.id, candidate_id=candidate_id)
+            for c in readable
+        ),
+        return_exceptions=True,
+    )
+    answer_of = {channel.id: answer for channel, answer in zip(readable, answers, strict=True)}
     chats: ChatsByChannel = {}
     unread: list[int] = []
     for channel in channels:
-        if channel.status == "ERROR_CREDENTIALS":
+        answer = answer_of.get(channel.id)  # None: logged out, not asked
+        if answer is None or isinstance(
+            answer, ChannelLoggedOut | CandidateUnreachable | PlatformNotFound
+        ):
             unread.append(channel.id)
-            continue
-        try:
-            chats[channel.id] = await platform.list_messages(
-                owner, channel_id=channel.id, candidate_id=candidate_id
-            )
-        except (ChannelLoggedOut, CandidateUnreachable, PlatformNotFound):
-            unread.append(channel.id)
-        except ChannelUnavailable:
+        elif isinstance(answer, ChannelUnavailable):
             if channel.id in must_read:
-                raise
+                raise answer
             unread.append(channel.id)
+        elif isinstance(answer, BaseException):
+            raise answer  # the platform is down: the caller's retry policy decides
+        else:
+            chats[channel.id] = answer
     return chats, unread
 
 
