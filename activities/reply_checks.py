@@ -41,7 +41,9 @@ from recruiting_platform import (
 
 logger = logging.getLogger(__name__)
 
-# Campaigns of one batch checked at once: bounds the load the sweep puts on the platform.
+# Campaigns of one batch checked at once: bounds the load the sweep puts on the platform (each
+# check reads the candidate's chat on every channel of the owner at once, so the platform sees
+# up to this many times the owner's channels in concurrent reads).
 CONCURRENT_CHECKS = 8
 # The workflow's reply signal (by name, so this module needs no workflow import).
 REPLY_SIGNAL = "reply"
