@@ -15,10 +15,10 @@ import asyncio
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -43,6 +43,8 @@ from campaigns.wording import CHANNEL_TYPE_LABELS
 from db import role_page_queries
 from db.role_page_queries import ChannelHold, LatestStates
 from recruiting_platform import Candidate, PlatformError
+
+T = TypeVar("T")
 
 PAGE_SIZE = 50
 MAX_SEARCH_LENGTH = 100
@@ -259,6 +261,16 @@ class PageListing:
     holds: list[ChannelHold]
 
 
+async def _read(
+    services: AppServices, read: Callable[..., Awaitable[T]], *args: Any, **kw: Any
+) -> T:
+    """One read of the page in a session of its own: the page's independent reads run at once
+    (each waits on the database, not on the others), which is most of a render's wall time
+    after its CPU."""
+    async with services.sessions() as session:
+        return await read(session, *args, **kw)
+
+
 def _page_of(page: int, matching: int) -> tuple[int, int]:
     """The page to show (the last one when `page` is past it) and its first row's offset."""
     page = min(page, max(1, -(-matching // PAGE_SIZE)))
@@ -287,28 +299,50 @@ async def page_listing(
         )
     directory = await role_directory(services, caller, role_id)
     owner = caller.user.id
-    async with services.sessions() as session:
-        counts = await role_page_queries.status_counts(session, role_id, owner)
-        holds = await role_page_queries.channel_holds(session, role_id, owner)
-        if query.filter.without_campaign:  # every candidate, by id: the platform's list
-            matching = len(directory.ids)
-            page, offset = _page_of(query.page, matching)
-            ids = directory.ids[offset : offset + PAGE_SIZE]
-            states = await role_page_queries.latest_states(
-                session, role_id, owner, candidate_ids=ids
+    counts_read = _read(services, role_page_queries.status_counts, role_id, owner)
+    holds_read = _read(services, role_page_queries.channel_holds, role_id, owner)
+    if query.filter.without_campaign:  # every candidate, by id: the platform's list
+        matching = len(directory.ids)
+        page, offset = _page_of(query.page, matching)
+        ids = directory.ids[offset : offset + PAGE_SIZE]
+        counts, holds, states = await asyncio.gather(
+            counts_read,
+            holds_read,
+            _read(services, role_page_queries.latest_states, role_id, owner, candidate_ids=ids),
+        )
+        listed: Counter[str | None] = Counter(counts)
+        listed[None] = max(0, matching - sum(counts.values()))
+    else:
+        wanted = query.filter.statuses or None  # None: any status, as counted
+        # The asked page is read beside the counts; only a page past the last one (known from
+        # the counts) is read again, as the last one.
+        asked = (query.page - 1) * PAGE_SIZE
+        counts, holds, states = await asyncio.gather(
+            counts_read,
+            holds_read,
+            _read(
+                services,
+                role_page_queries.latest_states,
+                role_id,
+                owner,
+                wanted,
+                page=(asked, PAGE_SIZE),
+            ),
+        )
+        listed = Counter({s: counts[s] for s in (wanted or counts) if s in counts})
+        matching = sum(listed.values())
+        page, offset = _page_of(query.page, matching)
+        if offset != asked:
+            states = await _read(
+                services,
+                role_page_queries.latest_states,
+                role_id,
+                owner,
+                wanted,
+                page=(offset, PAGE_SIZE),
             )
-            listed: Counter[str | None] = Counter(counts)
-            listed[None] = max(0, matching - sum(counts.values()))
-        else:
-            wanted = query.filter.statuses or tuple(counts)
-            listed = Counter({s: counts[s] for s in wanted if s in counts})
-            matching = sum(listed.values())
-            page, offset = _page_of(query.page, matching)
-            states = await role_page_queries.latest_states(
-                session, role_id, owner, wanted, page=(offset, PAGE_SIZE)
-            )
-            # A campaign of someone no longer in the role is counted but has no row to show.
-            ids = [i for i in states.statuses if i in directory.by_id]
+        # A campaign of someone no longer in the role is counted but has no row to show.
+        ids = [i for i in states.statuses if i in directory.by_id]
     return PageListing(page, ids, matching, states, listed, counts, len(directory.ids), holds)
 
 
@@ -343,12 +377,11 @@ async def page_rows(
 ) -> list[RoleRow]:
     campaign_ids = [states.campaign_ids[c.id] for c in candidates if c.id in states.campaign_ids]
     idle = [c.id for c in candidates if states.statuses.get(c.id) not in _ACTIVE]
-    async with services.sessions() as session:
-        wide = await role_page_queries.overview_rows(session, campaign_ids)
-        steps = await role_page_queries.step_states(session, campaign_ids)
-        elsewhere = await role_page_queries.active_in_other_roles(
-            session, caller.user.id, role_id, idle
-        )
+    wide, steps, elsewhere = await asyncio.gather(
+        _read(services, role_page_queries.overview_rows, campaign_ids),
+        _read(services, role_page_queries.step_states, campaign_ids),
+        _read(services, role_page_queries.active_in_other_roles, caller.user.id, role_id, idle),
+    )
     titles = await _role_titles(services, caller) if elsewhere else {}
     rows = []
     for candidate in candidates:
