@@ -314,26 +314,9 @@ async def page_listing(
         listed[None] = max(0, matching - sum(counts.values()))
     else:
         wanted = query.filter.statuses or None  # None: any status, as counted
-        # The asked page is read beside the counts; only a page past the last one (known from
-        # the counts) is read again, as the last one.
-        asked = (query.page - 1) * PAGE_SIZE
-        counts, holds, states = await asyncio.gather(
-            counts_read,
-            holds_read,
-            _read(
-                services,
-                role_page_queries.latest_states,
-                role_id,
-                owner,
-                wanted,
-                page=(asked, PAGE_SIZE),
-            ),
-        )
-        listed = Counter({s: counts[s] for s in (wanted or counts) if s in counts})
-        matching = sum(listed.values())
-        page, offset = _page_of(query.page, matching)
-        if offset != asked:
-            states = await _read(
+
+        def page_at(offset: int) -> Awaitable[LatestStates]:
+            return _read(
                 services,
                 role_page_queries.latest_states,
                 role_id,
@@ -341,6 +324,16 @@ async def page_listing(
                 wanted,
                 page=(offset, PAGE_SIZE),
             )
+
+        # The asked page is read beside the counts; only a page past the last one (known from
+        # the counts) is read again, as the last one.
+        asked = (query.page - 1) * PAGE_SIZE
+        counts, holds, states = await asyncio.gather(counts_read, holds_read, page_at(asked))
+        listed = Counter({s: counts[s] for s in (wanted or counts) if s in counts})
+        matching = sum(listed.values())
+        page, offset = _page_of(query.page, matching)
+        if offset != asked:
+            states = await page_at(offset)
         # A campaign of someone no longer in the role is counted but has no row to show.
         ids = [i for i in states.statuses if i in directory.by_id]
     return PageListing(page, ids, matching, states, listed, counts, len(directory.ids), holds)
