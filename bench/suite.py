@@ -67,6 +67,8 @@ from bench.load import (
 from bench.stack import Slot, Stack, StackOptions, running_stack
 from bench.stats import NO_TARGET, Figure, Spread, Target, markdown_table, text_table
 from campaigns.contracts import workflow_id_for
+from db import campaign_queries
+from db.engine import SessionFactory, create_session_factory
 from tests.support.campaigns import BRIEF_EXAMPLE, campaign_input, start_campaign
 from workflows.campaign import CampaignWorkflow
 
@@ -74,11 +76,6 @@ logger = logging.getLogger("bench")
 RESULTS = Path(__file__).resolve().parent / "results"
 PARTS = ("starts", "cpu", "reply", "sendlag", "idle")
 POLL_SECONDS = 0.01
-# The reply part's read of a candidate's latest campaign status (each candidate has one).
-STATUS_OF_CANDIDATE = text(
-    "SELECT status FROM campaigns WHERE candidate_id = :candidate_id"
-    " ORDER BY created_at DESC LIMIT 1"
-)
 
 
 @dataclass(frozen=True)
@@ -299,10 +296,11 @@ async def reply_phase(
 
     async def ours() -> None:
         engine = stack.engine()
+        sessions = create_session_factory(engine)
         try:
             async with httpx.AsyncClient(base_url=stack.simulator.url, timeout=60) as sim:
                 burst = await run_concurrently(
-                    len(slots), 4, lambda i: reply_until_replied(engine, sim, slots[i])
+                    len(slots), 4, lambda i: reply_until_replied(sessions, sim, slots[i])
                 )
         finally:
             await engine.dispose()
@@ -321,22 +319,23 @@ async def signal_bare(handle) -> None:
     await handle.result()
 
 
-async def reply_until_replied(engine, sim: httpx.AsyncClient, slot) -> None:
+async def reply_until_replied(sessions: SessionFactory, sim: httpx.AsyncClient, slot: Slot) -> None:
     """The candidate replies (the simulator sends the signed webhook); returns once the read
-    model says REPLIED. The read model is read directly, one indexed row: polling the API's
-    campaign view instead (its sign-in check, three queries and a platform read, 4 pollers
-    every 20 ms) loaded the very process that handles the webhook, and measured the observer."""
+    model says REPLIED, read directly with the API's own latest-campaign query. Polling the
+    API's campaign view instead (its sign-in check, three queries and a platform read, 4
+    pollers every 20 ms) loaded the very process that handles the webhook: it measured the
+    observer."""
     reply = await sim.post(
         f"/_sim/candidates/{slot.candidate_id}/reply", json={"channelId": slot.user.email_channel}
     )
     reply.raise_for_status()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        async with engine.connect() as connection:
-            status = (
-                await connection.execute(STATUS_OF_CANDIDATE, {"candidate_id": slot.candidate_id})
-            ).scalar_one_or_none()
-        if status == "REPLIED":
+        async with sessions() as session:
+            campaign = await campaign_queries.latest_for_candidate(
+                session, slot.user.role_id, slot.candidate_id
+            )
+        if campaign is not None and campaign.status == "REPLIED":
             return
         await asyncio.sleep(POLL_SECONDS)
     raise TimeoutError(f"candidate {slot.candidate_id} never REPLIED")
