@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, Subquery, func, select
+from sqlalchemy import Row, Subquery, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaigns.status import ACTIVE_STATUSES, CampaignStatus
@@ -40,7 +40,11 @@ def _latest_in_role(
         columns.append(Campaign.next_action_at)
     query = select(*columns, newest_first.label("rank")).where(Campaign.role_id == role_id)
     if candidate_ids is not None:
-        query = query.where(Campaign.candidate_id.in_(list(candidate_ids)))
+        # The ids are written into the SQL, not bound: bound, PostgreSQL's generic plan for
+        # the prepared statement (chosen from its sixth run on) tests each of the role's rows
+        # against the whole list, 36 ms for 500 ids at 6,000 campaigns instead of 4 ms.
+        ids = bindparam("candidate_ids", list(candidate_ids), expanding=True, literal_execute=True)
+        query = query.where(Campaign.candidate_id.in_(ids))
     return query.subquery("latest")
 
 
@@ -75,10 +79,13 @@ async def latest_states(
     with_next_action: bool = False,
     candidate_ids: Sequence[int] | None = None,
     page: tuple[int, int] | None = None,
+    by_next_action: bool = False,
 ) -> LatestStates:
     """Each candidate's latest campaign of `owner_user_id` in the role, if its status is one
     of `statuses` (None: any); only of `candidate_ids` if given; only the (offset, limit)
-    `page` of them by candidate id if given (the dicts keep that order)."""
+    `page` of them if given, by candidate id or, `by_next_action`, by next action (soonest
+    first, none last, then by candidate id); the dicts keep that order."""
+    with_next_action = with_next_action or by_next_action
     latest = _latest_in_role(
         role_id, with_next_action=with_next_action, candidate_ids=candidate_ids
     )
@@ -90,7 +97,12 @@ async def latest_states(
         query = query.where(latest.c.status.in_(list(statuses)))
     if page is not None:
         offset, limit = page
-        query = query.order_by(latest.c.candidate_id).offset(offset).limit(limit)
+        order = (
+            (latest.c.next_action_at.is_(None), latest.c.next_action_at, latest.c.candidate_id)
+            if by_next_action
+            else (latest.c.candidate_id,)
+        )
+        query = query.order_by(*order).offset(offset).limit(limit)
     # Through the Core connection: thousands of plain tuples, without the ORM's per-row work.
     rows = (await (await session.connection()).execute(query)).all()
     return LatestStates(

@@ -50,6 +50,9 @@ PAGE_SIZE = 50
 MAX_SEARCH_LENGTH = 100
 # Candidate ids per `IN (…)` when the export reads every filtered row's columns.
 EXPORT_CHUNK = 500
+# A search matching at most this many names reads only their states (one `IN (…)`), not every
+# candidate's of the role.
+SEARCH_READ_LIMIT = 1_000
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 _ACTIVE = frozenset(s.value for s in ACTIVE_STATUSES)
 
@@ -207,6 +210,20 @@ class Listing:
     holds: list[ChannelHold]  # only when asked for
 
 
+async def _read(
+    services: AppServices, read: Callable[..., Awaitable[T]], *args: Any, **kw: Any
+) -> T:
+    """One read of the page in a session of its own: the page's independent reads run at once
+    (each waits on the database, not on the others), which is most of a render's wall time
+    after its CPU."""
+    async with services.sessions() as session:
+        return await read(session, *args, **kw)
+
+
+async def _no_holds() -> list[ChannelHold]:
+    return []
+
+
 async def listing(
     services: AppServices,
     caller: Caller,
@@ -219,25 +236,30 @@ async def listing(
     directory = await role_directory(services, caller, role_id, fresh=fresh)
     wanted = query.filter.statuses
     by_next_action = query.sort == "next_action"
-    async with services.sessions() as session:
-        counts = await role_page_queries.status_counts(session, role_id, caller.user.id)
-        states = await role_page_queries.latest_states(
-            session,
+    owner = caller.user.id
+    # A search is matched against the names first: when few match, only their states are read.
+    named = directory.matching(directory.ids, query.search) if query.search else None
+    of_named = named if named is not None and len(named) <= SEARCH_READ_LIMIT else None
+    counts, states, holds = await asyncio.gather(
+        _read(services, role_page_queries.status_counts, role_id, owner),
+        _read(
+            services,
+            role_page_queries.latest_states,
             role_id,
-            caller.user.id,
+            owner,
             None if query.filter.without_campaign else wanted,
             with_next_action=by_next_action,
-        )
-        holds = (
-            await role_page_queries.channel_holds(session, role_id, caller.user.id)
-            if with_holds
-            else []
-        )
+            candidate_ids=of_named,
+        ),
+        _read(services, role_page_queries.channel_holds, role_id, owner)
+        if with_holds
+        else _no_holds(),
+    )
     has = states.statuses
     if query.filter.without_campaign:
-        pool: Iterable[int] = directory.ids
+        pool: Iterable[int] = directory.ids if named is None else named
         if wanted == ():  # not contacted: no campaign of the caller's
-            pool = (i for i in directory.ids if i not in has)
+            pool = (i for i in pool if i not in has)
     else:
         pool = sorted(has)
     ids = directory.matching(pool, query.search)
@@ -261,16 +283,6 @@ class PageListing:
     holds: list[ChannelHold]
 
 
-async def _read(
-    services: AppServices, read: Callable[..., Awaitable[T]], *args: Any, **kw: Any
-) -> T:
-    """One read of the page in a session of its own: the page's independent reads run at once
-    (each waits on the database, not on the others), which is most of a render's wall time
-    after its CPU."""
-    async with services.sessions() as session:
-        return await read(session, *args, **kw)
-
-
 def _page_of(page: int, matching: int) -> tuple[int, int]:
     """The page to show (the last one when `page` is past it) and its first row's offset."""
     page = min(page, max(1, -(-matching // PAGE_SIZE)))
@@ -280,10 +292,16 @@ def _page_of(page: int, matching: int) -> tuple[int, int]:
 async def page_listing(
     services: AppServices, caller: Caller, role_id: int, query: RoleQuery
 ) -> PageListing:
-    """The shown page. Listed by candidate without a search (the common case), the database
-    pages a status filter itself and "All candidates" pages the platform's list, so a render
-    reads one page of states rather than every candidate's; otherwise `listing` matches all."""
-    if query.search or query.sort != "candidate" or query.filter.key == presenters.NO_CAMPAIGN:
+    """The shown page. Without a search (the common case) the database pages a status filter
+    itself, by candidate or by next action, and "All candidates" by candidate pages the
+    platform's list, so a render reads one page of states rather than every candidate's;
+    otherwise `listing` matches all."""
+    by_next_action = query.sort == "next_action"
+    if (
+        query.search
+        or query.filter.key == presenters.NO_CAMPAIGN
+        or (query.filter.without_campaign and by_next_action)
+    ):
         found = await listing(services, caller, role_id, query, with_holds=True)
         page, offset = _page_of(query.page, len(found.ids))
         statuses = found.states.statuses
@@ -323,6 +341,7 @@ async def page_listing(
                 owner,
                 wanted,
                 page=(offset, PAGE_SIZE),
+                by_next_action=by_next_action,
             )
 
         # The asked page is read beside the counts; only a page past the last one (known from

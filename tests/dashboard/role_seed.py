@@ -24,7 +24,7 @@ class SeedCampaign:
     created_at: datetime | None = None
     waiting_channel_type: str | None = None
     waiting_cause: str | None = None
-    next_in_minutes: int = 5
+    next_in_minutes: int | None = 5  # None: nothing left to do (no next action)
 
 
 def campaign_rows(seeds: Iterable[SeedCampaign]) -> tuple[list[dict], list[dict]]:
@@ -46,9 +46,11 @@ def campaign_rows(seeds: Iterable[SeedCampaign]) -> tuple[list[dict], list[dict]
                 "created_at": created,
                 "started_at": created,
                 "ends_at": created + timedelta(days=30),
-                "next_action": "SEND",
-                "next_action_channel": "GMAIL",
-                "next_action_at": now + timedelta(minutes=seed.next_in_minutes),
+                "next_action": None if seed.next_in_minutes is None else "SEND",
+                "next_action_channel": None if seed.next_in_minutes is None else "GMAIL",
+                "next_action_at": None
+                if seed.next_in_minutes is None
+                else now + timedelta(minutes=seed.next_in_minutes),
                 "waiting_channel_type": seed.waiting_channel_type,
                 "waiting_cause": seed.waiting_cause,
                 "steps_total": len(BRIEF_EXAMPLE["nodes"]),

@@ -15,8 +15,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from api.dashboard import role_page
 from db import role_page_queries
 from db.engine import SessionFactory
+from db.role_page_queries import LatestStates
 from tests.api.conftest import make_settings
 from tests.dashboard.helpers import csrf_of
 from tests.dashboard.role_seed import SeedCampaign, seed
@@ -88,6 +90,36 @@ async def test_counts_come_from_each_candidates_latest_campaign_of_the_user(
     assert elsewhere == {1001: OTHER_ROLE}
 
 
+async def test_the_database_pages_by_next_action_soonest_first_and_none_last(
+    engine: AsyncEngine, sessions: SessionFactory
+) -> None:
+    await seed(
+        engine,
+        [
+            SeedCampaign(FIRST, "RUNNING", ROLE, next_in_minutes=30),
+            SeedCampaign(FIRST + 1, "COMPLETED", ROLE, next_in_minutes=None),
+            SeedCampaign(FIRST + 2, "RUNNING", ROLE, next_in_minutes=10),
+            SeedCampaign(FIRST + 3, "RUNNING", ROLE, next_in_minutes=30),  # ties: by candidate
+            SeedCampaign(FIRST + 4, "PAUSED", ROLE, next_in_minutes=None),
+            SeedCampaign(FIRST + 5, "RUNNING", ROLE, next_in_minutes=-5),  # overdue: first
+        ],
+    )
+    async with sessions() as session:
+
+        async def page(offset: int, statuses: list[str] | None = None) -> LatestStates:
+            return await role_page_queries.latest_states(
+                session, ROLE, 1, statuses, page=(offset, 3), by_next_action=True
+            )
+
+        first, second, running = await page(0), await page(3), await page(0, ["RUNNING"])
+
+    assert list(first.statuses) == [FIRST + 5, FIRST + 2, FIRST]
+    assert list(second.statuses) == [FIRST + 3, FIRST + 1, FIRST + 4]
+    assert second.next_action_at[FIRST + 1] is None
+    assert first.next_action_at[FIRST + 5] < first.next_action_at[FIRST + 2]
+    assert list(running.statuses) == [FIRST + 5, FIRST + 2, FIRST]
+
+
 @pytest.fixture
 async def role_app(database_url: str, engine: AsyncEngine, simulator: str) -> AsyncIterator[str]:
     """The app over HTTP on this test's database; no worker (these pages only read)."""
@@ -104,7 +136,9 @@ def _candidate_ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'id="pick-(\d+)"', html)]
 
 
-async def test_pages_filters_and_search_on_the_server(role_app: str, engine: AsyncEngine) -> None:
+async def test_pages_filters_and_search_on_the_server(
+    role_app: str, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # 120 campaigns: every even candidate 5000..5238 running, every 8th candidate replied.
     await seed(
         engine,
@@ -137,8 +171,22 @@ async def test_pages_filters_and_search_on_the_server(role_app: str, engine: Asy
         past_the_end = await http.get(f"/dashboard/roles/{ROLE}", params={"page": "9"})
         assert _candidate_ids(past_the_end.text) == [FIRST + i for i in range(200, 240, 2)]
 
-        by_next = await http.get(f"/dashboard/roles/{ROLE}", params={"sort": "next_action"})
-        assert _candidate_ids(by_next.text)[:2] == [FIRST + 238, FIRST + 236]
+        # By next action (soonest first): the database pages it, like the default order.
+        for number, newest in ((1, 238), (2, 138), (3, 38)):
+            by_next = await http.get(
+                f"/dashboard/roles/{ROLE}", params={"sort": "next_action", "page": str(number)}
+            )
+            assert _candidate_ids(by_next.text) == [
+                FIRST + i for i in range(newest, max(newest - 100, -1), -2)
+            ], number
+        # With a search it is sorted among the matches; those without a campaign come last.
+        alex_by_next = await http.get(
+            f"/dashboard/roles/{ROLE}", params={"status": "ALL", "q": "alex", "sort": "next_action"}
+        )
+        assert _candidate_ids(alex_by_next.text) == [
+            *(FIRST + i for i in range(220, -1, -20)),
+            *(FIRST + i for i in (240, 260, 280)),
+        ]
 
         replied = await http.get(f"/dashboard/roles/{ROLE}", params={"status": "REPLIED"})
         assert _candidate_ids(replied.text) == [FIRST + i for i in range(0, 240, 8)]
@@ -155,6 +203,20 @@ async def test_pages_filters_and_search_on_the_server(role_app: str, engine: Asy
         # The generated names cycle through 20 first names: "Alex" is every 20th candidate.
         alex = await http.get(f"/dashboard/roles/{ROLE}", params={"status": "ALL", "q": "alex"})
         assert _candidate_ids(alex.text) == [FIRST + i for i in range(0, 300, 20)]
+        # A search matching many names reads every candidate's state instead of the matches'
+        # only: the same rows either way.
+        searches = [
+            {"status": "ALL", "q": "alex"},
+            {"status": "ALL", "q": "alex", "sort": "next_action"},
+            {"status": "NONE", "q": "alex"},
+            {"status": "RUNNING", "q": "alex"},
+        ]
+        few = [await http.get(f"/dashboard/roles/{ROLE}", params=p) for p in searches]
+        monkeypatch.setattr(role_page, "SEARCH_READ_LIMIT", 5)
+        many = [await http.get(f"/dashboard/roles/{ROLE}", params=p) for p in searches]
+        assert [_candidate_ids(a.text) for a in many] == [_candidate_ids(a.text) for a in few]
+        assert _candidate_ids(few[2].text) == [FIRST + i for i in (240, 260, 280)]
+        assert _candidate_ids(few[3].text) == [FIRST + i for i in range(20, 240, 40)]
 
         exported = await http.get(
             f"/dashboard/roles/{ROLE}/export.csv", params={"status": "REPLIED"}
