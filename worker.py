@@ -30,6 +30,7 @@ from config import Settings, get_settings
 from db.engine import SessionFactory, create_engine, create_session_factory
 from observability.logs import configure_logging
 from observability.worker_metrics import WorkerMetrics, serve_worker_metrics, temporal_runtime
+from process_memory import freeze_startup_objects
 from recruiting_platform import PlatformClient
 from temporal_client import connect_temporal
 from workflows.campaign import CampaignWorkflow
@@ -196,6 +197,7 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     logger.info("Worker polling task queue %s", settings.temporal_task_queue)
+    freeze_startup_objects()
     try:
         async with worker:
             await stop.wait()

@@ -24,6 +24,7 @@ from api.services import AppServices, user_cache
 from api.telemetry import install_telemetry
 from config import Settings, get_settings
 from db.engine import create_engine, create_session_factory
+from process_memory import freeze_startup_objects
 from recruiting_platform import PlatformClient
 from temporal_client import connect_temporal
 
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = services or await build_services(settings)
+        if owned:  # the service's own process (a test's app is given its services)
+            freeze_startup_objects()
         try:
             yield
         finally:
