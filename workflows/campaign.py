@@ -18,6 +18,9 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
+    # Imported by its full name: `from workflows import policies` would load it afresh in
+    # every workflow's sandbox (the sandbox re-imports the `workflows` package itself).
+    import workflows.policies as policies
     from campaigns.codes import CampaignError, EndDetail, LastAction, NextAction, StepDetail
     from campaigns.contracts import (
         ActivityName,
@@ -55,7 +58,6 @@ with workflow.unsafe.imports_passed_through():
         WaitCause,
     )
     from campaigns.wording import delay_summary, send_summary
-    from workflows import policies
     from workflows.search_attributes import (
         CAMPAIGN_ID,
         CAMPAIGN_STATUS,
