@@ -33,6 +33,7 @@ from observability.worker_metrics import WorkerMetrics, serve_worker_metrics, te
 from process_memory import freeze_startup_objects
 from recruiting_platform import PlatformClient
 from temporal_client import connect_temporal
+from workflow_runner import WORKFLOW_RUNNER
 from workflows.campaign import CampaignWorkflow
 from workflows.event_deliverer import EventDelivererWorkflow, deliverer_id
 from workflows.reply_watcher import ReplyWatcherWorkflow, watcher_id
@@ -68,6 +69,7 @@ def build_worker(
             event_delivery.deliver_events,
         ],
         max_concurrent_activities=max_concurrent_activities,
+        workflow_runner=WORKFLOW_RUNNER,
         # On SIGTERM (a deploy), sends under way get time to finish instead of a retry.
         graceful_shutdown_timeout=timedelta(seconds=30),
         # A send learns of a reply or cancel through a heartbeat's answer: at most a second

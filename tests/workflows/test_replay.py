@@ -18,6 +18,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.conftest import DATA_CONVERTER
+from workflow_runner import WORKFLOW_RUNNER
 from workflows.campaign import CampaignWorkflow
 from workflows.event_deliverer import EventDelivererWorkflow
 from workflows.reply_watcher import ReplyWatcherWorkflow
@@ -71,6 +72,7 @@ async def test_recorded_history_replays_deterministically(path: Path) -> None:
     replayer = Replayer(
         workflows=[CampaignWorkflow, ReplyWatcherWorkflow, EventDelivererWorkflow],
         data_converter=DATA_CONVERTER,
+        workflow_runner=WORKFLOW_RUNNER,  # the worker's
     )
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
