@@ -258,12 +258,11 @@ async def listing(
     )
     has = states.statuses
     if query.filter.without_campaign:
-        pool: Iterable[int] = directory.ids if named is None else named
-        if wanted == ():  # not contacted: no campaign of the caller's
-            pool = (i for i in pool if i not in has)
+        # The role's candidates (those the search matched): already matched, not again.
+        pool = directory.ids if named is None else named
+        ids = [i for i in pool if i not in has] if wanted == () else list(pool)
     else:
-        pool = sorted(has)
-    ids = directory.matching(pool, query.search)
+        ids = directory.matching(sorted(has), query.search)
     if by_next_action:
         due = states.next_action_at
         ids.sort(key=lambda i: (due.get(i) or _FAR_FUTURE, i))
