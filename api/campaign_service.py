@@ -94,15 +94,6 @@ class CampaignService:
         await load_candidate(self._services, caller, role_id, candidate_id)
         fingerprint = definition.fingerprint()
         for _ in range(START_ATTEMPTS):
-            running = await self.running_campaign(candidate_id)
-            if running is not None:
-                mine = running.owner_user_id == caller.user.id
-                same = mine and running.role_id == role_id
-                if same and running.definition_hash == fingerprint:
-                    return self._started(running.campaign_id, role_id, candidate_id, created=False)
-                if not (mine and replace):
-                    raise self._conflict(running, caller)
-                await self._cancel_and_wait(running.handle)
             campaign = CampaignInput(
                 campaign_id=str(uuid.uuid4()),
                 owner_user_id=caller.user.id,
@@ -111,10 +102,24 @@ class CampaignService:
                 definition=definition,
                 time_scale=self._settings.campaign_time_scale,
             )
+            # Started first, described only when Temporal refuses: most PUTs are for a
+            # candidate with no running campaign, and a describe is a round trip to the
+            # server that would only say so. The refusal (one running workflow per
+            # candidate) is what decides, as before.
             try:
                 handle = await self._start_workflow(campaign, fingerprint)
             except WorkflowAlreadyStartedError:
-                continue  # another request started one meanwhile: look at it again
+                running = await self.running_campaign(candidate_id)
+                if running is None:
+                    continue  # it ended meanwhile: start again
+                mine = running.owner_user_id == caller.user.id
+                same = mine and running.role_id == role_id
+                if same and running.definition_hash == fingerprint:
+                    return self._started(running.campaign_id, role_id, candidate_id, created=False)
+                if not (mine and replace):
+                    raise self._conflict(running, caller) from None
+                await self._cancel_and_wait(running.handle)
+                continue
             await self._record_start(campaign, fingerprint, handle.result_run_id)
             return self._started(campaign.campaign_id, role_id, candidate_id, created=True)
         raise ApiError(409, "CONFLICT", "The candidate's campaign is changing; try again")
