@@ -3,8 +3,9 @@
 
 Write order of a start (crash-safe): the campaign id is made first, the workflow is started
 with it (Temporal refuses a second running workflow for the candidate), and then both this
-service and the workflow's first activity upsert the read-model row. A crash before the start
-leaves nothing anywhere; a crash after it leaves a running workflow that writes its own row.
+service and the workflow's first record (made with its first step) upsert the read-model row.
+A crash before the start leaves nothing anywhere; a crash after it leaves a running workflow
+that writes its own row.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ class CampaignService:
     async def _record_start(
         self, campaign: CampaignInput, fingerprint: str, run_id: str | None
     ) -> None:
-        """Best effort: the workflow's first activity writes the same row if this fails."""
+        """Best effort: the workflow's first record writes the same row if this fails."""
         try:
             async with self._services.sessions() as session:
                 await campaign_store.record_start(

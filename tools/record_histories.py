@@ -7,7 +7,8 @@ paths with encrypted payloads, including the reply watcher's and the event
 deliverer's own histories, sends that wait for their slot, pauses and cancels by Update; `v5/`
 the same paths after the `coalesced-records-v5` patch (a send's outcome recorded with the
 delay or reply wait that follows it); `v6/` the same paths after the `end-recorded-first-v6`
-patch (an ended campaign records its end before it releases its booked slots). Run it
+patch (an ended campaign records its end before it releases its booked slots); `v7/` after
+the `first-record-with-first-step-v7` patch (no record before the first step). Run it
 (`make histories`) after a deliberate workflow change guarded by `workflow.patched`; it writes
 a new version folder named by `--version` and never touches an older one. It starts its own
 time-skipping server, simulator and SQLite read model.
@@ -58,7 +59,7 @@ from workflows.event_deliverer import deliverer_id
 from workflows.reply_watcher import watcher_id
 
 HISTORIES = Path(__file__).resolve().parents[1] / "tests" / "workflows" / "histories"
-CURRENT_VERSION = "v6"
+CURRENT_VERSION = "v7"
 logger = logging.getLogger(__name__)
 
 EMAIL = ANDREAS["email_channel"]

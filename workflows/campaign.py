@@ -83,6 +83,11 @@ COALESCED_RECORDS_PATCH = "coalesced-records-v5"
 # still have booked: a reply shows as REPLIED one activity round trip sooner (the release is
 # housekeeping no reader waits for).
 END_RECORDED_FIRST_PATCH = "end-recorded-first-v6"
+# Campaigns started after this patch do not record before their first step: the API's start
+# already wrote the row (RUNNING, every step pending), and the first step's own record (the
+# first send's outcome, a wait, or the delay the campaign opens with) carries the STARTED
+# event. One local activity fewer per campaign.
+FIRST_RECORD_WITH_FIRST_STEP_PATCH = "first-record-with-first-step-v7"
 
 _WAIT_CAUSES: dict[SendOutcomeKind, WaitCause] = {
     SendOutcomeKind.CHANNEL_LOGGED_OUT: WaitCause.LOGGED_OUT,
@@ -209,11 +214,13 @@ class CampaignWorkflow:
             SENDING_LIMITS_PATCH,
             COALESCED_RECORDS_PATCH,
             END_RECORDED_FIRST_PATCH,
+            FIRST_RECORD_WITH_FIRST_STEP_PATCH,
         ):
             self._patched(patch)
         self._event(EventKind.STARTED, steps=len(campaign.definition.nodes))
         try:
-            await self._record()
+            if not self._patched(FIRST_RECORD_WITH_FIRST_STEP_PATCH):
+                await self._record()
             await self._walk_nodes()
             if not self._should_stop():
                 await self._monitor_until_deadline()

@@ -3,11 +3,13 @@ platform simulator and a real (SQLite) read model."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -491,6 +493,73 @@ async def test_read_model_follows_every_state_change(
         "ENDED",
     ]
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
+
+
+async def _events_of(sessions: SessionFactory, campaign_id: str) -> list[str]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(CampaignEventRow.kind)
+            .where(CampaignEventRow.campaign_id == campaign_id)
+            .order_by(CampaignEventRow.seq)
+        )
+        return list(rows)
+
+
+def _records_before(history: WorkflowHistory, first: EventType.ValueType) -> int:
+    """Recording local activities (markers) in the history before its first `first` event."""
+    count = 0
+    for event in history.events:
+        if event.event_type == first:
+            return count
+        if (
+            event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+            and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+        ):
+            count += 1
+    raise AssertionError("the history has no such event")
+
+
+DELAY_THEN_EMAIL = {
+    "nodes": [
+        {"id": 1, "type": "delay-step", "delaySeconds": DAY},
+        {"id": 2, "type": "message", "channel": "EMAIL", "subject_line": "Hi", "message": "Hi"},
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("definition", "events"),
+    [
+        (EMAIL_THEN_DELAY_THEN_EMAIL, ["STARTED", "MESSAGE_SENT", "DELAY_STARTED"]),
+        (DELAY_THEN_EMAIL, ["STARTED", "DELAY_STARTED"]),
+    ],
+    ids=["opens with a message", "opens with a delay"],
+)
+async def test_nothing_is_recorded_before_the_first_step_and_its_record_says_started(
+    temporal_env: WorkflowEnvironment,
+    worker: Worker,
+    simulator: str,
+    sqlite_sessions: SessionFactory,
+    definition: dict,
+    events: list[str],
+) -> None:
+    """The API's start already wrote the row: the workflow's first record comes with its
+    first step (the first send's outcome, carried by the delay after it, or the delay it
+    opens with), one record where there were two, and it still carries STARTED, first."""
+    campaign = campaign_input(definition)
+    handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
+    await eventually(
+        lambda: _ends_with(_events_of(sqlite_sessions, campaign.campaign_id), "DELAY_STARTED")
+    )
+    history = await handle.fetch_history()
+    await handle.cancel()
+
+    assert _records_before(history, EventType.EVENT_TYPE_TIMER_STARTED) == 1
+    assert await _events_of(sqlite_sessions, campaign.campaign_id) == events
+
+
+async def _ends_with(events: Awaitable[list[str]], kind: str) -> bool:
+    return (await events)[-1:] == [kind]
 
 
 async def test_time_scale_divides_every_duration(

@@ -6,7 +6,8 @@ change needs `workflow.patched`; then record the new paths into a new version fo
 still be running (30 days + margin). `v1/` predates the `replies-v2` patch, `v2/` the
 `sending-limits-v3` patch; `v4/` is recorded with encrypted payloads and holds pauses; `v5/`
 follows the `coalesced-records-v5` patch (fewer recording local activities); `v6/` the
-`end-recorded-first-v6` patch (an end recorded before the booked slots are released).
+`end-recorded-first-v6` patch (an end recorded before the booked slots are released); `v7/`
+the `first-record-with-first-step-v7` patch (no record before the first step).
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
     assert _names("v5") >= paused
     # v6: every path again after the end-recorded-first-v6 patch.
     assert _names("v6") >= paused
+    # v7: every path again after the first-record-with-first-step-v7 patch.
+    assert _names("v7") >= paused
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
