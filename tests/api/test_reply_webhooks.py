@@ -8,9 +8,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
+from db.engine import SessionFactory
 from db.models import WebhookReceipt
-from tests.api.conftest import ApiStack, signed
+from tests.api.conftest import ApiStack, api_stack_on, signed
+from tests.conftest import DATA_CONVERTER
 from tests.support.campaigns import (
     ANDREAS,
     MILAN,
@@ -19,6 +23,7 @@ from tests.support.campaigns import (
     sent_messages,
     sim_post,
 )
+from tests.support.simulator_process import free_port
 
 CAMPAIGN = f"/role/{ROLE_SWE}/candidate/{MILAN}/campaign"
 EMAIL = ANDREAS["email_channel"]
@@ -123,6 +128,57 @@ async def test_a_late_webhook_for_a_message_older_than_the_campaign_is_ignored(
         }
         assert (await _view(api))["status"] == "RUNNING"
         await http.delete(CAMPAIGN)
+
+
+async def test_a_reply_webhook_that_met_temporal_down_stops_the_campaign_when_delivered_again(
+    api: ApiStack,
+    dev_temporal_env: WorkflowEnvironment,
+    database_url: str,
+    sessions: SessionFactory,
+    task_queue: str,
+) -> None:
+    """A delivery that finds Temporal unreachable answers 503 and stops nothing; its receipt
+    is claimed but never finished, so the platform's next delivery of the same message stops
+    the campaign (it is no DUPLICATE of a delivery that never acted)."""
+    temporal_down = await Client.connect(
+        f"127.0.0.1:{free_port()}", data_converter=DATA_CONVERTER, lazy=True
+    )
+    async with api.client() as http:
+        started = await http.put(CAMPAIGN, json=ONE_EMAIL)
+        assert started.status_code == 201
+    await eventually(lambda: _sent_one(api))
+    reply = await sim_post(
+        api.simulator,
+        f"/_sim/candidates/{MILAN}/reply",
+        {"channelId": EMAIL, "deliverWebhook": False},
+    )
+    payload = {
+        "candidateId": MILAN,
+        "channelId": EMAIL,
+        "userId": ANDREAS["id"],
+        "messageId": reply["message"]["id"],
+        "sentAt": reply["message"]["sentAt"],
+    }
+    async with api_stack_on(
+        dev_temporal_env.client,
+        database_url,
+        api.simulator,
+        f"{task_queue}-cut-off",  # its worker idles: one worker per queue in a process
+        sessions,
+        api_temporal=temporal_down,
+    ) as cut_off:
+        first = await _post_webhook(cut_off, payload)
+    assert first.status_code == 503
+    assert first.json()["error"]["code"] == "TEMPORAL_UNAVAILABLE"
+    assert (await _view(api))["status"] == "RUNNING"
+
+    again = await _post_webhook(api, payload)
+
+    assert again.status_code == 200
+    assert again.json() == {"outcome": "SIGNALLED", "campaignId": started.json()["campaignId"]}
+    replied = await eventually(lambda: _status_is(api, "REPLIED"))
+    assert replied["reply"]["messageId"] == reply["message"]["id"]
+    assert await _receipts(api) == 1
 
 
 async def test_bad_ids_in_a_signed_webhook_are_422_before_anything_happens(
