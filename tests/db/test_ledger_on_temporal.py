@@ -215,15 +215,23 @@ async def test_300_campaigns_of_one_account_on_two_workers_stay_under_the_limit_
     gaps = [later - earlier for earlier, later in zip(sent, sent[1:], strict=False)]
     assert min(gaps) >= timedelta(seconds=55)
     assert (sent[-1] - sent[0]) > timedelta(days=2)  # 270 at 100 a day
-    # What the campaigns show is what the platform saw.
-    shown = sorted(
-        r.steps[0].finished_at
+    # What each campaign shows is what the platform saw for its message, late at most by the
+    # time the workflow takes to hear of the send. (The platform stamps the attempt's
+    # scheduled time; on a loaded machine the burst's first results wait their turn behind the
+    # other 299 campaigns' workflow tasks while that clock stands still.)
+    shown = {
+        r.campaign_id: r.steps[0].finished_at
         for r in run.results
         if r.steps[0].status is StepStatus.SENT and r.steps[0].finished_at
-    )
-    assert len(shown) == len(sent)
-    assert all(
-        abs(ours - theirs) < timedelta(seconds=30) for ours, theirs in zip(shown, sent, strict=True)
+    }
+    posted = {
+        m["idempotencyKey"].removesuffix(":1"): datetime.fromisoformat(m["sentAt"])
+        for m in run.messages
+    }
+    assert shown.keys() == posted.keys()
+    late = {c: shown[c] - posted[c] for c in shown}
+    assert all(timedelta(seconds=-30) < d < timedelta(minutes=2) for d in late.values()), max(
+        late.values()
     )
     assert run.left_reserved == 0
 
