@@ -9,11 +9,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from campaigns.contracts import CampaignInput, CampaignProgress, workflow_id_for
 from campaigns.definition import CampaignDefinition
+from db.engine import SessionFactory
+from db.models import CampaignEventRow
 from workflows.campaign import CampaignWorkflow, execution_timeout_for, search_attributes_for
 
 DAY = 86_400
@@ -161,3 +164,14 @@ async def send_phase_is(env: WorkflowEnvironment, handle: WorkflowHandle, phase:
         return False
     details = await env.client.data_converter.decode(pending[0].heartbeat_details.payloads)
     return details == [phase]
+
+
+async def event_kinds(sessions: SessionFactory, campaign_id: str) -> list[str]:
+    """The kinds of a campaign's events in the read model, in their order."""
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(CampaignEventRow.kind)
+            .where(CampaignEventRow.campaign_id == campaign_id)
+            .order_by(CampaignEventRow.seq)
+        )
+        return list(rows)

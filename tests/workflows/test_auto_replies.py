@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -22,12 +21,12 @@ from campaigns.contracts import CampaignProgress, StepProgress
 from campaigns.sending_limits import SendingSettings
 from campaigns.status import CampaignStatus, EndReason, PauseReason, StepStatus
 from db.engine import SessionFactory
-from db.models import CampaignEventRow
 from db.sending_settings import save_settings
 from tests.support.campaigns import (
     ANDREAS,
     MILAN,
     campaign_input,
+    event_kinds,
     eventually,
     sent_messages,
     sim_post,
@@ -121,14 +120,7 @@ async def test_an_out_of_office_reply_pauses_the_campaign_until_the_return_date(
     assert progress.status is CampaignStatus.COMPLETED
     assert progress.end_reason is EndReason.NO_REPLY
     assert len(await sent_messages(simulator, MILAN)) == 4
-    async with sqlite_sessions() as session:
-        kinds = list(
-            await session.scalars(
-                select(CampaignEventRow.kind).where(
-                    CampaignEventRow.campaign_id == progress.campaign_id
-                )
-            )
-        )
+    kinds = await event_kinds(sqlite_sessions, progress.campaign_id)
     assert kinds.count("AUTO_REPLY_RECEIVED") == 1 and kinds.count("PAUSED") == 1
     assert "REPLY_RECEIVED" not in kinds
 

@@ -28,6 +28,7 @@ from tests.support.campaigns import (
     NO_EMAIL,
     NO_LINKEDIN,
     campaign_input,
+    event_kinds,
     eventually,
     send_phase_is,
     sent_messages,
@@ -495,16 +496,6 @@ async def test_read_model_follows_every_state_change(
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
 
 
-async def _events_of(sessions: SessionFactory, campaign_id: str) -> list[str]:
-    async with sessions() as session:
-        rows = await session.scalars(
-            select(CampaignEventRow.kind)
-            .where(CampaignEventRow.campaign_id == campaign_id)
-            .order_by(CampaignEventRow.seq)
-        )
-        return list(rows)
-
-
 def _records_before(history: WorkflowHistory, first: EventType.ValueType) -> int:
     """Recording local activities (markers) in the history before its first `first` event."""
     count = 0
@@ -549,10 +540,10 @@ async def test_nothing_is_recorded_before_the_first_step_and_its_record_says_sta
     campaign = campaign_input(definition)
     handle = await start_campaign(temporal_env.client, campaign, worker.task_queue)
     await eventually(
-        lambda: _ends_with(_events_of(sqlite_sessions, campaign.campaign_id), "DELAY_STARTED")
+        lambda: _ends_with(event_kinds(sqlite_sessions, campaign.campaign_id), "DELAY_STARTED")
     )
     history = await handle.fetch_history()
-    recorded = await _events_of(sqlite_sessions, campaign.campaign_id)
+    recorded = await event_kinds(sqlite_sessions, campaign.campaign_id)
     await handle.cancel()  # after the reads: its own record would add ENDED
 
     assert _records_before(history, EventType.EVENT_TYPE_TIMER_STARTED) == 1

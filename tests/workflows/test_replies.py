@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -21,11 +20,12 @@ from campaigns.codes import StepDetail
 from campaigns.contracts import CampaignProgress, ReplyReceived, StepProgress
 from campaigns.status import CampaignStatus, EndReason, ReplySource, StepStatus
 from db.engine import SessionFactory
-from db.models import Campaign, CampaignEventRow
+from db.models import Campaign
 from tests.support.campaigns import (
     ANDREAS,
     MILAN,
     campaign_input,
+    event_kinds,
     eventually,
     send_phase_is,
     sent_messages,
@@ -290,14 +290,7 @@ async def test_every_channel_recheck_moves_the_next_check_and_counts_the_attempt
 
     row = await eventually(recorded)
     assert row.waiting_cause == "LOGGED_OUT"
-    async with sqlite_sessions() as session:
-        kinds = (
-            await session.scalars(
-                select(CampaignEventRow.kind).where(
-                    CampaignEventRow.campaign_id == campaign.campaign_id
-                )
-            )
-        ).all()
+    kinds = await event_kinds(sqlite_sessions, campaign.campaign_id)
     assert kinds.count("CHANNEL_WAITING") == 1
     assert kinds.count("CHANNEL_RECHECKED") >= 2
     await handle.cancel()
