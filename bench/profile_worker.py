@@ -43,7 +43,8 @@ from temporalio import activity, workflow
 
 REPO = Path(__file__).parents[1]  # no resolve(): the sandbox refuses it at import
 # Bench users, each with a role, an email and a LinkedIn account: campaigns are spread over
-# them so that no account's daily limit (LinkedIn: 150 messages) caps a run.
+# them so that no account's daily limit (LinkedIn: 150 messages) caps a run. `--users` changes
+# it: with many users nearly every PUT lists its role afresh, as in `make bench` (60 users).
 BENCH_USERS = 8
 FIRST_USER = 900
 ROLE_SIZE = 1_000  # a realistic role: the PUT's ownership check lists all of it
@@ -710,6 +711,7 @@ def print_table(summary: dict) -> None:
 
 
 def main() -> None:
+    global BENCH_USERS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("mode", nargs="?", default="run", choices=["run", "bare-worker"])
     parser.add_argument("--address", help="bare-worker: the Temporal server")
@@ -728,7 +730,11 @@ def main() -> None:
         "'before': its own worker, API, task queue and database on the same server",
     )
     parser.add_argument("--json", help="also write the summary here")
+    parser.add_argument(
+        "--users", type=int, default=BENCH_USERS, help="bench users the campaigns go round"
+    )
     args = parser.parse_args()
+    BENCH_USERS = args.users
     if args.mode == "bare-worker":
         asyncio.run(run_bare_worker(args.address))
         return
