@@ -32,7 +32,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.campaign_views import campaign_path, latest_view, temporal_ui_url
 from api.cursor import decode_cursor, encode_cursor
 from api.errors import ApiError, is_temporal_connect_failure, not_found, temporal_unavailable
-from api.platform_access import Caller, load_candidate, load_candidates
+from api.platform_access import Caller, check_candidate, load_candidates
 from api.role_overview import overview_entries, overview_row, with_step_statuses
 from api.schemas import (
     BulkControlResult,
@@ -92,7 +92,7 @@ class CampaignService:
         *,
         replace: bool = False,
     ) -> CampaignStarted:
-        await load_candidate(self._services, caller, role_id, candidate_id)
+        await check_candidate(self._services, caller, role_id, candidate_id)
         fingerprint = definition.fingerprint()
         for _ in range(START_ATTEMPTS):
             campaign = CampaignInput(
@@ -257,7 +257,7 @@ class CampaignService:
         self, caller: Caller, role_id: int, candidate_id: int, until: datetime | None
     ) -> CampaignState:
         """Pause the candidate's active campaign (again: moves its resume date)."""
-        await load_candidate(self._services, caller, role_id, candidate_id)
+        await check_candidate(self._services, caller, role_id, candidate_id)
         _must_be_ahead(until)
         running = await self._own_running(caller, role_id, candidate_id)
         request = PauseRequest(until=until, reason=PauseReason.USER)
@@ -265,7 +265,7 @@ class CampaignService:
 
     async def resume(self, caller: Caller, role_id: int, candidate_id: int) -> CampaignState:
         """Resume the candidate's paused campaign; resuming a running one changes nothing."""
-        await load_candidate(self._services, caller, role_id, candidate_id)
+        await check_candidate(self._services, caller, role_id, candidate_id)
         running = await self._own_running(caller, role_id, candidate_id)
         return await self._control(running, CampaignWorkflow.resume)
 
@@ -371,7 +371,7 @@ class CampaignService:
     # --- cancel --------------------------------------------------------------------------------
 
     async def cancel(self, caller: Caller, role_id: int, candidate_id: int) -> CancelResult:
-        await load_candidate(self._services, caller, role_id, candidate_id)
+        await check_candidate(self._services, caller, role_id, candidate_id)
         running = await self.running_campaign(candidate_id)
         if (
             running is not None
@@ -393,11 +393,11 @@ class CampaignService:
     # --- reads ----------------------------------------------------------------------------------
 
     async def view(self, caller: Caller, role_id: int, candidate_id: int) -> CampaignView:
-        await load_candidate(self._services, caller, role_id, candidate_id, cached=True)
+        await check_candidate(self._services, caller, role_id, candidate_id, cached=True)
         return await self.latest_view(caller, role_id, candidate_id)
 
     async def latest_view(self, caller: Caller, role_id: int, candidate_id: int) -> CampaignView:
-        """`view` for a candidate already checked with `load_candidate`; 404 if none of theirs."""
+        """`view` for a candidate already checked with `check_candidate`; 404 if none of theirs."""
         return await latest_view(self._services, caller, role_id, candidate_id)
 
     async def role_overview(

@@ -52,7 +52,7 @@ async def latest_view(
 ) -> CampaignView:
     """The candidate's latest campaign of the caller's; 404 if none of theirs.
 
-    The candidate must already be checked with `load_candidate`."""
+    The candidate must already be checked with `check_candidate`."""
     async with services.sessions() as session:
         row = await campaign_queries.latest_for_candidate(session, role_id, candidate_id)
         if row is None or row.owner_user_id != caller.user.id:

@@ -19,6 +19,7 @@ from api.errors import ApiError, not_found
 from api.services import AppServices, RoleListing
 from recruiting_platform import (
     Candidate,
+    CandidateListing,
     PlatformError,
     PlatformNotFound,
     PlatformUnauthorized,
@@ -112,33 +113,12 @@ async def load_candidates(
     services: AppServices, caller: Caller, role_id: int, *, cached: bool = False
 ) -> list[Candidate]:
     """The role's candidates; `cached` accepts an answer up to a few seconds old (listings),
-    a write one up to `role_check_cache_seconds` old. Concurrent requests for the role share
-    one platform call: a burst of PUTs for one role lists it once, not once each."""
-    key = token_key(caller.token, "role", role_id)
-    max_age = None if cached else services.settings.role_check_cache_seconds
-    hit = services.role_candidates.get(key)
-    if hit is not None and (max_age is None or time.monotonic() - hit.fetched_at <= max_age):
-        return hit.candidates
-    lookup = services.role_lookups.get(key)
-    if lookup is None:
-        lookup = asyncio.ensure_future(_list_role(services, caller, role_id, key))
-        services.role_lookups[key] = lookup
-        lookup.add_done_callback(lambda _: services.role_lookups.pop(key, None))
-    # Shielded: one caller giving up does not cancel the others' shared call.
-    return (await asyncio.shield(lookup)).candidates
-
-
-async def _list_role(services: AppServices, caller: Caller, role_id: int, key: str) -> RoleListing:
-    fetched_at = time.monotonic()
+    otherwise one up to `role_check_cache_seconds` old."""
+    listing = await _role_listing(services, caller, role_id, cached=cached)
     try:
-        candidates = await services.platform.list_candidates(caller.credentials, role_id)
-    except (PlatformNotFound, PlatformUnauthorized):
-        raise not_found("Role not found") from None
+        return listing.candidates
     except PlatformError as error:
         raise platform_unavailable(error) from None
-    listing = RoleListing(fetched_at, candidates)
-    services.role_candidates[key] = listing
-    return listing
 
 
 async def load_candidate(
@@ -154,3 +134,49 @@ async def load_candidate(
         if candidate.id == candidate_id:
             return candidate
     raise not_found("Candidate not found in this role")
+
+
+async def check_candidate(
+    services: AppServices, caller: Caller, role_id: int, candidate_id: int, *, cached: bool = False
+) -> None:
+    """`load_candidate`'s 404s and freshness, for a caller that needs no more than the check:
+    it reads only the listing's ids (a campaign's writes, at every PUT)."""
+    listing = await _role_listing(services, caller, role_id, cached=cached)
+    try:
+        ids = listing.ids
+    except PlatformError as error:
+        raise platform_unavailable(error) from None
+    if candidate_id not in ids:
+        raise not_found("Candidate not found in this role")
+
+
+async def _role_listing(
+    services: AppServices, caller: Caller, role_id: int, *, cached: bool
+) -> CandidateListing:
+    """The role's listing from the cache or the platform. Concurrent requests for the role
+    share one platform call: a burst of PUTs for one role lists it once, not once each."""
+    key = token_key(caller.token, "role", role_id)
+    max_age = None if cached else services.settings.role_check_cache_seconds
+    hit = services.role_candidates.get(key)
+    if hit is not None and (max_age is None or time.monotonic() - hit.fetched_at <= max_age):
+        return hit.listing
+    lookup = services.role_lookups.get(key)
+    if lookup is None:
+        lookup = asyncio.ensure_future(_list_role(services, caller, role_id, key))
+        services.role_lookups[key] = lookup
+        lookup.add_done_callback(lambda _: services.role_lookups.pop(key, None))
+    # Shielded: one caller giving up does not cancel the others' shared call.
+    return (await asyncio.shield(lookup)).listing
+
+
+async def _list_role(services: AppServices, caller: Caller, role_id: int, key: str) -> RoleListing:
+    fetched_at = time.monotonic()
+    try:
+        listing = await services.platform.candidate_listing(caller.credentials, role_id)
+    except (PlatformNotFound, PlatformUnauthorized):
+        raise not_found("Role not found") from None
+    except PlatformError as error:
+        raise platform_unavailable(error) from None
+    role_listing = RoleListing(fetched_at, listing)
+    services.role_candidates[key] = role_listing
+    return role_listing

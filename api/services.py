@@ -13,15 +13,16 @@ from temporalio.client import Client
 from api.rate_limits import RateLimits
 from config import Settings
 from db.engine import SessionFactory
-from recruiting_platform import Candidate, PlatformClient, User
+from recruiting_platform import CandidateListing, PlatformClient, User
 
 
 @dataclass(frozen=True)
 class RoleListing:
-    """A role's candidates as the platform listed them at `fetched_at` (time.monotonic())."""
+    """A role's candidates as the platform listed them at `fetched_at` (time.monotonic()):
+    a write's check reads only their ids, a page their records (parsed on first use)."""
 
     fetched_at: float
-    candidates: list[Candidate]
+    listing: CandidateListing
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Campaign Executor's client for the recruiting platform's HTTP API."""
 
+from recruiting_platform.candidate_listing import CandidateListing
 from recruiting_platform.client import (
     OnBehalfOf,
     PlatformClient,
@@ -33,6 +34,7 @@ from recruiting_platform.models import (
 
 __all__ = [
     "Candidate",
+    "CandidateListing",
     "CandidateUnreachable",
     "Channel",
     "ChannelLoggedOut",

@@ -12,8 +12,9 @@ from types import TracebackType
 from typing import Any, TypeAlias, TypeVar
 
 import httpx
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
+from recruiting_platform.candidate_listing import CandidateListing
 from recruiting_platform.errors import (
     CandidateUnreachable,
     ChannelLoggedOut,
@@ -35,6 +36,7 @@ from recruiting_platform.models import (
     Role,
     User,
 )
+from recruiting_platform.parsing import parse_answer
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,6 @@ PlatformCredentials: TypeAlias = UserToken | OnBehalfOf
 _USER = TypeAdapter(User)
 _ROLE = TypeAdapter(Role)
 _ROLES = TypeAdapter(list[Role])
-_CANDIDATES = TypeAdapter(list[Candidate])
 _CHANNELS = TypeAdapter(list[Channel])
 _POSTED = TypeAdapter(PostMessageResponse)
 _MESSAGES = TypeAdapter(list[Message])
@@ -114,8 +115,15 @@ class PlatformClient:
         return _parse(_ROLE, response)
 
     async def list_candidates(self, creds: PlatformCredentials, role_id: int) -> list[Candidate]:
+        return (await self.candidate_listing(creds, role_id)).candidates
+
+    async def candidate_listing(self, creds: PlatformCredentials, role_id: int) -> CandidateListing:
+        """The role's candidates, read lazily: `.ids` for a membership check, `.candidates`
+        for the records."""
         response = await self._request("GET", f"/role/{role_id}/candidate", creds)
-        return _parse(_CANDIDATES, response)
+        return CandidateListing(
+            response.content, where=_where(response), status_code=response.status_code
+        )
 
     async def list_channels(self, creds: PlatformCredentials) -> list[Channel]:
         response = await self._request("GET", "/channel", creds)
@@ -187,17 +195,13 @@ class PlatformClient:
 
 
 def _parse(adapter: TypeAdapter[T], response: httpx.Response) -> T:
-    try:
-        return adapter.validate_json(response.content)
-    except ValidationError as exc:
-        # Not chained: the validation error quotes the payload, which holds personal data.
-        first = exc.errors(include_input=False, include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise PlatformTransient(
-            f"{response.request.method} {response.request.url.path}: unreadable answer "
-            f"({exc.error_count()} problem(s), first at {where}: {first['type']})",
-            status_code=response.status_code,
-        ) from None
+    return parse_answer(
+        adapter, response.content, where=_where(response), status_code=response.status_code
+    )
+
+
+def _where(response: httpx.Response) -> str:
+    return f"{response.request.method} {response.request.url.path}"
 
 
 def _error_for(method: str, path: str, response: httpx.Response) -> PlatformError:
