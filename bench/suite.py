@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +54,7 @@ from temporalio.client import WorkflowHandle
 from bench import load
 from bench.bare import BareTimerActivityWorkflow, BareTwoActivitiesWorkflow, BareWaitWorkflow
 from bench.load import (
+    HTTP_TIMEOUT,
     delayed_email,
     due_times,
     idle_cpu_rate,
@@ -145,6 +146,60 @@ async def bench_starts(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
             await starts_rep(stack, rep, concurrency, count, rate, p50, p99, drain)
             logger.info("starts c=%d rep %d: %s", concurrency, rep + 1, short(rate, p99))
         figures += [rate, p50, p99, drain]
+    if DELAYED_STARTS_CONCURRENCY in plan.starts:
+        figures += await bench_delayed_starts(stack, plan)
+
+
+# The brief's example sends twice at once, so its starts share the cores with the worker's
+# sends, where the bare floor's workflow only waits. The same burst of campaigns that open with
+# a day's delay measures the PUT's own path (API, Temporal's start, the read model's row).
+DELAYED_STARTS_CONCURRENCY = 20
+OPENING_DELAY = delayed_email(86_400)
+
+
+async def bench_delayed_starts(stack: Stack, plan: Plan) -> list[Figure]:
+    concurrency = DELAYED_STARTS_CONCURRENCY
+    count = plan.starts[concurrency]
+    rate = Figure("starts", f"starts/s at concurrency {concurrency}, opening with a delay", "1/s")
+    p99 = Figure("starts", f"PUT p99 at concurrency {concurrency}, opening with a delay", "ms")
+    unused: list[float] = []
+    for rep in range(plan.reps):
+
+        async def bare() -> None:
+            await settle(stack)
+            burst, handles = await start_bare(
+                stack.bare_client,
+                BareWaitWorkflow.run,
+                [],
+                stack.bare_task_queue,
+                count,
+                concurrency,
+            )
+            record(burst, rate.floor_reps, unused, p99.floor_reps)
+            await asyncio.gather(*(h.terminate() for h in handles))
+
+        async def ours() -> None:
+            await settle(stack)
+            slots = stack.pool.take(count)
+            burst = await put_campaigns(stack.api_urls, slots, OPENING_DELAY, concurrency)
+            record(burst, rate.ours_reps, unused, p99.ours_reps)
+            await wait_idle(stack.worker)
+            await cancel_campaigns(stack.api_urls[0], slots)
+
+        for step in ordered(rep, bare, ours):
+            await step()
+        logger.info(
+            "starts c=%d opening with a delay, rep %d: %s", concurrency, rep + 1, short(rate, p99)
+        )
+    return [rate, p99]
+
+
+async def cancel_campaigns(api_url: str, slots: Sequence[Slot]) -> None:
+    """Cancel the waiting campaigns a part started, so later parts find the worker as before."""
+    async with httpx.AsyncClient(base_url=api_url, timeout=HTTP_TIMEOUT) as http:
+        for slot in slots:
+            response = await http.delete(slot.path, headers=slot.headers)
+            response.raise_for_status()
 
 
 async def starts_rep(
