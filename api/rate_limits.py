@@ -18,14 +18,22 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from api.errors import ApiError
+from api.rate_limit_storage import PrunedMemoryStorage
 from config import Settings
+
+IN_PROCESS_SCHEME = "async+memory"
 
 
 class RateLimits:
     """The limits one API process applies, and where it counts them."""
 
     def __init__(self, settings: Settings) -> None:
-        storage = storage_from_string(settings.rate_limit_storage_uri)
+        uri = settings.rate_limit_storage_uri
+        storage = (
+            PrunedMemoryStorage(uri)
+            if uri.startswith(f"{IN_PROCESS_SCHEME}://")
+            else storage_from_string(uri)
+        )
         if not isinstance(storage, Storage):
             raise ValueError("RATE_LIMIT_STORAGE_URI must name an async storage (async+…://)")
         self._limiter = MovingWindowRateLimiter(storage)
