@@ -92,7 +92,7 @@ class ApiMetrics:
             self.campaigns.labels(status.value).set(counts.get(status.value, 0))
 
 
-def get_metrics(request: Request) -> ApiMetrics:
+async def get_metrics(request: Request) -> ApiMetrics:  # async: see api/deps.py
     return request.app.state.metrics
 
 

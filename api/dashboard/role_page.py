@@ -137,11 +137,19 @@ def _invalid(field: str, reason: str) -> ApiError:
     )
 
 
-def role_query(
+async def role_query(
     status: Annotated[str, Query()] = "",
     q: Annotated[str, Query()] = "",
     sort: Annotated[str, Query()] = "candidate",
     page: Annotated[str, Query()] = "1",
+) -> RoleQuery:
+    """The page's query parameters, checked (async: FastAPI would run a plain function in a
+    thread, api/deps.py)."""
+    return parse_role_query(status=status, q=q, sort=sort, page=page)
+
+
+def parse_role_query(
+    status: str = "", q: str = "", sort: str = "candidate", page: str = "1"
 ) -> RoleQuery:
     chosen = _FILTERS.get(status.strip().lower())
     if chosen is None:
@@ -720,7 +728,7 @@ async def role_bulk_action(
     picked = [c for c in candidate or [] if c.strip()]
     if not all(c.isdigit() for c in picked):
         raise _invalid("candidate", "candidate ids are whole numbers")
-    query = role_query(status=status, q=q)
+    query = parse_role_query(status=status, q=q)
     found = await listing(services, caller, role_id, query, fresh=True)
     targets = found.ids
     if scope == "selected":

@@ -69,7 +69,7 @@ async def _apply(request: Request, transform: Transform) -> JSONResponse:
     return JSONResponse({"payloads": [json_format.MessageToDict(p) for p in result]})
 
 
-def _codec(services: ServicesDep) -> Any:
+async def _codec(services: ServicesDep) -> Any:
     """The codec of the API's own Temporal client: the keys every part of the system shares."""
     return services.temporal.data_converter.payload_codec
 
