@@ -159,38 +159,24 @@ OPENING_DELAY = delayed_email(86_400)
 
 async def bench_delayed_starts(stack: Stack, plan: Plan) -> list[Figure]:
     concurrency = DELAYED_STARTS_CONCURRENCY
-    count = plan.starts[concurrency]
-    rate = Figure("starts", f"starts/s at concurrency {concurrency}, opening with a delay", "1/s")
-    p99 = Figure("starts", f"PUT p99 at concurrency {concurrency}, opening with a delay", "ms")
-    unused: list[float] = []
+    what = f"at concurrency {concurrency}, opening with a delay"
+    rate = Figure("starts", f"starts/s {what}", "1/s")
+    p99 = Figure("starts", f"PUT p99 {what}", "ms")
+    unshown = [Figure("starts", f"PUT p50 {what}", "ms"), Figure("starts", "drain", "s")]
     for rep in range(plan.reps):
-
-        async def bare() -> None:
-            await settle(stack)
-            burst, handles = await start_bare(
-                stack.bare_client,
-                BareWaitWorkflow.run,
-                [],
-                stack.bare_task_queue,
-                count,
-                concurrency,
-            )
-            record(burst, rate.floor_reps, unused, p99.floor_reps)
-            await asyncio.gather(*(h.terminate() for h in handles))
-
-        async def ours() -> None:
-            await settle(stack)
-            slots = stack.pool.take(count)
-            burst = await put_campaigns(stack.api_urls, slots, OPENING_DELAY, concurrency)
-            record(burst, rate.ours_reps, unused, p99.ours_reps)
-            await wait_idle(stack.worker)
-            await cancel_campaigns(stack.api_urls[0], slots)
-
-        for step in ordered(rep, bare, ours):
-            await step()
-        logger.info(
-            "starts c=%d opening with a delay, rep %d: %s", concurrency, rep + 1, short(rate, p99)
+        await starts_rep(
+            stack,
+            rep,
+            concurrency,
+            plan.starts[concurrency],
+            rate,
+            unshown[0],
+            p99,
+            unshown[1],
+            definition=OPENING_DELAY,
+            cancel=True,
         )
+        logger.info("starts %s, rep %d: %s", what, rep + 1, short(rate, p99))
     return [rate, p99]
 
 
@@ -211,7 +197,12 @@ async def starts_rep(
     p50: Figure,
     p99: Figure,
     drain: Figure,
+    *,
+    definition: dict = BRIEF_EXAMPLE,
+    cancel: bool = False,
 ) -> None:
+    """One burst of starts each side; `cancel` ends ours after (campaigns left waiting)."""
+
     async def bare() -> None:
         await settle(stack)
         burst, handles = await start_bare(
@@ -229,9 +220,11 @@ async def starts_rep(
     async def ours() -> None:
         await settle(stack)
         slots = stack.pool.take(count)
-        burst = await put_campaigns(stack.api_urls, slots, BRIEF_EXAMPLE, concurrency)
+        burst = await put_campaigns(stack.api_urls, slots, definition, concurrency)
         record(burst, rate.ours_reps, p50.ours_reps, p99.ours_reps)
         drain.ours_reps.append(await wait_idle(stack.worker))
+        if cancel:
+            await cancel_campaigns(stack.api_urls[0], slots)
 
     for step in ordered(rep, bare, ours):
         await step()
