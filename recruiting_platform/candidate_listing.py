@@ -26,7 +26,7 @@ class _CandidateId(BaseModel):
 
 
 _CANDIDATE_IDS = TypeAdapter(list[_CandidateId])
-CANDIDATES = TypeAdapter(list[Candidate])
+_CANDIDATES = TypeAdapter(list[Candidate])
 
 
 class CandidateListing:
@@ -46,7 +46,7 @@ class CandidateListing:
 
     @cached_property
     def candidates(self) -> list[Candidate]:
-        candidates = self._parse(CANDIDATES)
+        candidates = self._parse(_CANDIDATES)
         self._content = b""  # read in full: the records replace the raw answer in memory
         return candidates
 
