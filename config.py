@@ -57,11 +57,10 @@ class Settings(BaseSettings):
     platform_base_url: str = "http://127.0.0.1:8100"
     platform_service_token: str = DEV_SERVICE_TOKEN
     platform_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    # httpcore 1.0.9 walks every pooled connection (and polls each idle socket) on every
-    # request, so a pool sized for the worst burst costs CPU on every send: 32 took the worker's
-    # CPU per campaign down ~7 % against 100 (docs/performance.md). Raise it for a platform far
-    # away: 32 connections at 300 ms an answer are ~100 requests/s, ~25 sends/s per process.
-    platform_max_connections: int = Field(default=32, ge=1, le=10_000)
+    # Requests in flight to the platform per process; more wait for a free connection. An idle
+    # connection costs nothing per request (aiohttp's pool, recruiting_platform/aiohttp_transport
+    # .py). 100 connections at 300 ms an answer are ~330 requests/s, ~80 sends/s per process.
+    platform_max_connections: int = Field(default=100, ge=1, le=10_000)
 
     # Shared secret of the platform's signed webhooks, and how old a signature may be.
     webhook_secret: str = DEV_WEBHOOK_SECRET

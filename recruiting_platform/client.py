@@ -14,6 +14,7 @@ from typing import Any, TypeAlias, TypeVar
 import httpx
 from pydantic import TypeAdapter
 
+from recruiting_platform.aiohttp_transport import AiohttpTransport
 from recruiting_platform.candidate_listing import CandidateListing
 from recruiting_platform.errors import (
     CandidateUnreachable,
@@ -84,7 +85,9 @@ class PlatformClient:
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
-            transport=transport,
+            # aiohttp carries the requests: httpx's own pool cost more CPU than the rest of a
+            # request (recruiting_platform/aiohttp_transport.py). Tests may pass their own.
+            transport=transport or AiohttpTransport(max_connections=max_connections),
             headers={"Accept": "application/json"},
         )
 

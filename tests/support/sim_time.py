@@ -13,11 +13,12 @@ import httpx
 from temporalio import activity
 
 from db.send_ledger import ledger_now
+from recruiting_platform.aiohttp_transport import AiohttpTransport
 
 
 class SimTimeTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
-        self._inner = inner or httpx.AsyncHTTPTransport()
+        self._inner = inner or AiohttpTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and activity.in_activity():

@@ -1,0 +1,98 @@
+"""The platform client's transport: httpx's API, aiohttp's connection pool underneath.
+
+httpx's own transport (httpcore 1.0.9) spent 1.4-3.3 ms of CPU on every request with tens in
+flight, most of it bookkeeping: on each request, and again when its answer has been read, it
+walks every pooled connection, polls each idle socket through anyio, and counts the idle ones
+once per idle connection (quadratic in the pool; encode/httpcore#1035). That was 14 % of the
+worker's CPU at a burst of starts (py-spy, docs/performance.md). aiohttp keeps a host's idle
+connections in a queue and parses HTTP in C: 0.5 ms a request in the same run.
+
+`PlatformClient` still speaks httpx (requests, responses, errors, redirects, cookies, test
+transports); only the bytes travel through aiohttp. Errors come back as httpx's: a timeout as
+`httpx.TimeoutException`, any other failure as `httpx.TransportError`, which the client turns
+into `PlatformTimeout` and `PlatformTransient`.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import httpx
+
+# Like httpx's own default: an idle connection is closed after 5 s.
+KEEPALIVE_SECONDS = 5.0
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    def __init__(self, *, max_connections: int = 100) -> None:
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        # Made on the first request, inside the event loop that will use it (aiohttp binds a
+        # session to its loop).
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=self._max_connections,
+                keepalive_timeout=KEEPALIVE_SECONDS,
+                ssl=httpx.create_ssl_context(),  # httpx's certificate bundle, as before
+            ),
+            # httpx decodes the body by its Content-Encoding, and keeps the cookies if any:
+            # one client serves every user, so aiohttp must not carry cookies between them.
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
+        limits = request.extensions.get("timeout", {})
+        key = (limits.get("pool"), limits.get("connect"), limits.get("read"))
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            pool, connect, read = key
+            # httpx's pool timeout bounds the wait for a free connection; aiohttp's `connect`
+            # bounds that wait and the connecting together.
+            total_connect = None if pool is None or connect is None else pool + connect
+            timeout = aiohttp.ClientTimeout(
+                total=None, connect=total_connect, sock_connect=connect, sock_read=read
+            )
+            self._timeouts[key] = timeout
+        return timeout
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._session is None:
+            self._session = self._open_session()
+        body = await request.aread()
+        try:
+            async with self._session.request(
+                request.method,
+                str(request.url),
+                headers=request.headers.multi_items(),
+                data=body or None,
+                allow_redirects=False,  # httpx decides about redirects
+                timeout=self._timeout(request),
+            ) as answer:
+                content = await answer.read()
+        except TimeoutError as error:  # aiohttp's own timeouts are TimeoutErrors too
+            if isinstance(error, aiohttp.ConnectionTimeoutError):
+                raise httpx.ConnectTimeout(str(error) or "connect timeout") from error
+            raise httpx.ReadTimeout(str(error) or "read timeout") from error
+        except aiohttp.ClientConnectorError as error:
+            raise httpx.ConnectError(str(error)) from error
+        except aiohttp.ClientError as error:
+            # The connection broke after the request began: the platform may have acted on it.
+            raise httpx.ReadError(f"{type(error).__name__}: {error}") from error
+        return httpx.Response(
+            status_code=answer.status,
+            headers=answer.raw_headers,
+            content=content,
+            request=request,
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": (answer.reason or "").encode("ascii", "replace"),
+            },
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
