@@ -87,8 +87,18 @@ async def put_campaigns(
         slot = slots[index]
         http = clients[index % len(clients)]
         body = definition() if callable(definition) else definition
-        for _ in range(PUT_ATTEMPTS):
-            response = await http.put(slot.path, json=body, headers=slot.headers)
+        for attempt in range(1, PUT_ATTEMPTS + 1):
+            try:
+                response = await http.put(slot.path, json=body, headers=slot.headers)
+            except httpx.TransportError as error:
+                # The connection to the API broke before an answer: a client tries again (the
+                # PUT is idempotent). Counted as a failure only when every try broke, so that a
+                # part waiting for this campaign's messages never waits for one never started.
+                retried.append(f"{type(error).__name__}: {error}"[:200])
+                if attempt == PUT_ATTEMPTS:
+                    errors.append(retried[-1])
+                    raise
+                continue
             if response.status_code != 503:
                 break
             # The simulator, overloaded, dropped a connection: the API says 503 and a client
@@ -105,7 +115,9 @@ async def put_campaigns(
             await http.aclose()
     if retried:
         logger.warning(
-            "%d PUTs answered 503 and were tried again; first: %s", len(retried), retried[0]
+            "%d PUTs answered 503 or lost their connection and were tried again; first: %s",
+            len(retried),
+            retried[0],
         )
     if errors:
         raise RuntimeError(f"{len(errors)} PUTs failed, first: {errors[0]}")
