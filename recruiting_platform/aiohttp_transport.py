@@ -18,8 +18,11 @@ from __future__ import annotations
 import aiohttp
 import httpx
 
-# Like httpx's own default: an idle connection is closed after 5 s.
-KEEPALIVE_SECONDS = 5.0
+# An idle connection is closed after this long: a little under the 5 s many servers keep one
+# (uvicorn's default), so the client lets go first and a request seldom meets a connection the
+# server is closing. aiohttp sends a GET again then, not a POST: that send fails as transient
+# and is retried later, safely (idempotency key, chat read), but later.
+KEEPALIVE_SECONDS = 4.0
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
