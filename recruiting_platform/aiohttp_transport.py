@@ -40,8 +40,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 keepalive_timeout=KEEPALIVE_SECONDS,
                 ssl=httpx.create_ssl_context(),  # httpx's certificate bundle, as before
             ),
-            # httpx decodes the body by its Content-Encoding, and keeps the cookies if any:
-            # one client serves every user, so aiohttp must not carry cookies between them.
+            # httpx decodes the body by its Content-Encoding. One client serves every user, so
+            # no cookie may travel from one request to the next: not kept here either.
             auto_decompress=False,
             cookie_jar=aiohttp.DummyCookieJar(),
         )

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Any, TypeAlias, TypeVar
 
@@ -89,6 +90,9 @@ class PlatformClient:
             # request (recruiting_platform/aiohttp_transport.py). Tests may pass their own.
             transport=transport or AiohttpTransport(max_connections=max_connections),
             headers={"Accept": "application/json"},
+            # One client serves every user: a cookie the platform sets while answering for one
+            # must never travel with another's request, so none is kept (httpx keeps them all).
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
 
     async def aclose(self) -> None:

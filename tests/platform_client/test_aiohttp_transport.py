@@ -21,6 +21,7 @@ from recruiting_platform import (
     PlatformTimeout,
     PlatformTransient,
     PostMessageBody,
+    UserToken,
 )
 from recruiting_platform.aiohttp_transport import AiohttpTransport
 
@@ -141,6 +142,18 @@ async def test_cookies_set_for_one_user_are_not_sent_for_the_next(serve) -> None
     finally:
         await transport.aclose()
     assert [got.headers.get("cookie") for got in server.received] == [None, None]
+
+
+async def test_the_client_never_sends_one_users_cookie_with_anothers_request(serve) -> None:
+    server = await serve(answer_with("200 OK", b"[]", "Set-Cookie: session=of-user-1; Path=/"))
+    async with PlatformClient(server.url.replace("127.0.0.1", "localhost"), "token") as client:
+        await client.list_roles(UserToken("token-of-user-1"))
+        await client.list_roles(OnBehalfOf(2))
+    assert [got.headers.get("cookie") for got in server.received] == [None, None]
+    assert [got.headers["authorization"] for got in server.received] == [
+        "Bearer token-of-user-1",
+        "Bearer token",
+    ]
 
 
 async def test_connections_are_reused_and_never_exceed_the_limit(serve) -> None:
