@@ -203,3 +203,15 @@ async def test_a_closed_transport_opens_a_fresh_pool_if_used_again(serve) -> Non
     await transport.aclose()
     assert response.status_code == 200
     assert server.connections == 2
+
+
+async def test_a_proxy_named_by_the_environment_carries_the_requests(serve, monkeypatch) -> None:
+    # As with httpx's own transport: HTTP_PROXY (and NO_PROXY) from the environment.
+    proxy = await serve(answer_with("200 OK", b"[]"))
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with PlatformClient("http://platform.example.invalid", "token") as client:
+        assert await client.list_roles(OnBehalfOf(1)) == []
+    (got,) = proxy.received
+    assert got.request_line.startswith("GET http://platform.example.invalid/")
