@@ -12,8 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 from db.engine import SessionFactory
 from tests.api.conftest import ApiStack, api_stack_on
 from tests.support.campaigns import ANDREAS, MILAN, ROLE_SWE, eventually, sent_messages, sim_post
+from tests.support.reply_watcher import terminate_watcher
 from worker import ensure_reply_watcher
-from workflows.reply_watcher import watcher_id
 
 CAMPAIGN = f"/role/{ROLE_SWE}/candidate/{MILAN}/campaign"
 WATCH_INTERVAL_SECONDS = 2.0
@@ -47,7 +47,7 @@ async def stack_without_webhooks(
         try:
             yield stack
         finally:
-            await client.get_workflow_handle(watcher_id(task_queue)).terminate()
+            await terminate_watcher(client, task_queue)
 
 
 async def test_reply_without_any_webhook_stops_the_campaign_on_the_dev_server(

@@ -32,9 +32,9 @@ from tests.support.campaigns import (
     sim_post,
     start_campaign,
 )
+from tests.support.reply_watcher import terminate_watcher
 from worker import ensure_reply_watcher
 from workflows.campaign import CampaignWorkflow
-from workflows.reply_watcher import watcher_id
 
 EMAIL = ANDREAS["email_channel"]
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -91,7 +91,7 @@ async def watcher(temporal_env: WorkflowEnvironment, worker: Worker) -> AsyncIte
         batch_size=50,
     )  # fmt: skip
     yield
-    await temporal_env.client.get_workflow_handle(watcher_id(worker.task_queue)).terminate()
+    await terminate_watcher(temporal_env.client, worker.task_queue)
 
 
 async def test_an_out_of_office_reply_pauses_the_campaign_until_the_return_date(

@@ -32,6 +32,7 @@ from tests.support.campaigns import (
     sim_post,
     start_campaign,
 )
+from tests.support.reply_watcher import terminate_watcher
 from worker import ensure_reply_watcher
 from workflows.campaign import CampaignWorkflow
 from workflows.reply_watcher import watcher_id
@@ -58,7 +59,7 @@ async def watcher(temporal_env: WorkflowEnvironment, worker: Worker) -> AsyncIte
         batch_size=50,
     )
     yield watcher_id(worker.task_queue)
-    await temporal_env.client.get_workflow_handle(watcher_id(worker.task_queue)).terminate()
+    await terminate_watcher(temporal_env.client, worker.task_queue)
 
 
 async def candidate_writes(
