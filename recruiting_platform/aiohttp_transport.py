@@ -34,7 +34,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def __init__(self, *, max_connections: int = 100) -> None:
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
-        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         self._proxies: dict[tuple[str, str, int | None], _Proxy] = {}
 
     def _open_session(self) -> aiohttp.ClientSession:
@@ -54,18 +53,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
         limits = request.extensions.get("timeout", {})
-        key = (limits.get("pool"), limits.get("connect"), limits.get("read"))
-        timeout = self._timeouts.get(key)
-        if timeout is None:
-            pool, connect, read = key
-            # httpx's pool timeout bounds the wait for a free connection; aiohttp's `connect`
-            # bounds that wait and the connecting together.
-            total_connect = None if pool is None or connect is None else pool + connect
-            timeout = aiohttp.ClientTimeout(
-                total=None, connect=total_connect, sock_connect=connect, sock_read=read
-            )
-            self._timeouts[key] = timeout
-        return timeout
+        pool, connect = limits.get("pool"), limits.get("connect")
+        # httpx's pool timeout bounds the wait for a free connection; aiohttp's `connect`
+        # bounds that wait and the connecting together.
+        return aiohttp.ClientTimeout(
+            total=None,
+            connect=None if pool is None or connect is None else pool + connect,
+            sock_connect=connect,
+            sock_read=limits.get("read"),
+        )
 
     def _proxy(self, url: httpx.URL) -> _Proxy:
         """The proxy the environment names for this origin (HTTP(S)_PROXY, NO_PROXY), as

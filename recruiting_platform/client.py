@@ -83,9 +83,6 @@ class PlatformClient:
         self._http = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout_seconds),
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
             # aiohttp carries the requests: httpx's own pool cost more CPU than the rest of a
             # request (recruiting_platform/aiohttp_transport.py). Tests may pass their own.
             transport=transport or AiohttpTransport(max_connections=max_connections),
