@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -49,6 +49,7 @@ from db.migrate import upgrade_engine
 from devstack.commands import venv_binary
 from recruiting_platform import PlatformClient
 from temporal_client import data_converter, register_search_attributes
+from tests.support.recording_server import Answer, RecordingServer, start_recording_server
 from tests.support.simulator_process import SimulatorProcess, start_simulator
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
@@ -137,6 +138,22 @@ async def platform(simulator: str) -> AsyncIterator[PlatformClient]:
     client = PlatformClient(simulator, SERVICE_TOKEN, timeout_seconds=PLATFORM_TIMEOUT_SECONDS)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Answer], Awaitable[RecordingServer]]]:
+    """`await serve(answer)`: a raw HTTP server recording what reaches it (tests of our own
+    HTTP clients); every one is closed after the test."""
+    servers = []
+
+    async def start(answer: Answer) -> RecordingServer:
+        recording, server = await start_recording_server(answer)
+        servers.append(server)
+        return recording
+
+    yield start
+    for server in servers:
+        server.close()
 
 
 # --- databases -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The platform client's transport keeps httpx's behaviour while aiohttp carries the bytes.
 
-Each test runs a small HTTP server on a real socket that records what arrived and answers as
-the test tells it, so what crosses the wire is checked, not what the code meant to send.
+Each test runs a small HTTP server on a real socket (tests/support/recording_server.py) that
+records what arrived and answers as the test tells it.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -24,72 +22,7 @@ from recruiting_platform import (
     UserToken,
 )
 from recruiting_platform.aiohttp_transport import AiohttpTransport
-
-
-@dataclass
-class Received:
-    request_line: str
-    headers: dict[str, str]
-    body: bytes
-
-
-Answer = Callable[[Received, asyncio.StreamWriter], Awaitable[None]]
-
-
-@dataclass
-class RecordingServer:
-    answer: Answer
-    received: list[Received] = field(default_factory=list)
-    connections: int = 0
-    open_now: int = 0
-    most_open: int = 0
-    url: str = ""
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        self.open_now += 1
-        self.most_open = max(self.most_open, self.open_now)
-        try:
-            while head := await reader.readuntil(b"\r\n\r\n"):
-                lines = head.decode().split("\r\n")
-                headers = {
-                    name.strip().lower(): value.strip()
-                    for name, _, value in (line.partition(":") for line in lines[1:] if line)
-                }
-                body = await reader.readexactly(int(headers.get("content-length", 0)))
-                got = Received(lines[0], headers, body)
-                self.received.append(got)
-                await self.answer(got, writer)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            self.open_now -= 1
-            writer.close()
-
-
-def answer_with(status: str, body: bytes, *extra_headers: str) -> Answer:
-    async def answer(_: Received, writer: asyncio.StreamWriter) -> None:
-        head = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", *extra_headers]
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-        await writer.drain()
-
-    return answer
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Callable[[Answer], Awaitable[RecordingServer]]]:
-    servers: list[asyncio.Server] = []
-
-    async def start(answer: Answer) -> RecordingServer:
-        recording = RecordingServer(answer)
-        server = await asyncio.start_server(recording.handle, "127.0.0.1", 0)
-        servers.append(server)
-        recording.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-        return recording
-
-    yield start
-    for server in servers:
-        server.close()
+from tests.support.recording_server import Received, answer_with
 
 
 async def test_a_post_arrives_with_its_headers_and_body(serve) -> None:
