@@ -7,6 +7,7 @@ faults and look at everything that was sent.
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from simulator.clock import ClockSettings
 from simulator.deps import StateDep, WebhookSenderDep
@@ -32,7 +33,7 @@ from simulator.schemas import (
     SimUser,
     WebhookLogEntry,
 )
-from simulator.state import ChannelRecord, SimulatorState
+from simulator.state import ChannelRecord, Direction, SimulatorState
 from simulator.webhooks import channel_payload, isoformat_utc, notify
 
 router = APIRouter(prefix="/_sim", tags=["simulator control"])
@@ -103,10 +104,21 @@ async def list_all_messages(
     state: StateDep,
     candidate_id: Annotated[int | None, Query(alias="candidateId")] = None,
     channel_id: Annotated[int | None, Query(alias="channelId")] = None,
+    direction: Direction | None = None,
+    sent_since: Annotated[
+        AwareDatetime | None,
+        Query(alias="sentSince", description="only messages sent at or after this moment"),
+    ] = None,
 ) -> list[SimMessage]:
-    """Every message in both directions, oldest first."""
+    """Every message in both directions, oldest first; the filters narrow it (a benchmark
+    polling for its own burst's messages need not be sent every earlier one)."""
     messages = state.find_messages(candidate_id=candidate_id, channel_id=channel_id)
-    return [SimMessage.of(message) for message in messages]
+    return [
+        SimMessage.of(message)
+        for message in messages
+        if (direction is None or message.direction == direction)
+        and (sent_since is None or message.sent_at >= sent_since)
+    ]
 
 
 @router.get("/webhooks", response_model=list[WebhookLogEntry])

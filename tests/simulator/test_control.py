@@ -162,6 +162,30 @@ def test_sim_messages_lists_both_directions_with_filters(
     assert everything[0]["idempotencyKey"] == "k1"
     assert len(control.get("/_sim/messages", params={"candidateId": MILAN}).json()) == 2
     assert len(control.get("/_sim/messages", params={"channelId": 200}).json()) == 1
+    outbound = control.get("/_sim/messages", params={"direction": "outbound"}).json()
+    assert [m["candidateId"] for m in outbound] == [MILAN, 2001]
+
+
+def test_sim_messages_since_a_moment_leaves_out_earlier_ones(
+    andreas: httpx.Client, control: httpx.Client
+) -> None:
+    reply(control, MILAN, channelId=EMAIL, deliverWebhook=False, sentAt="2031-02-03T04:05:06Z")
+    reply(control, MILAN, channelId=EMAIL, deliverWebhook=False, sentAt="2031-02-03T04:05:08Z")
+
+    since = control.get("/_sim/messages", params={"sentSince": "2031-02-03T04:05:07Z"}).json()
+    assert [m["sentAt"][:19] for m in since] == ["2031-02-03T04:05:08"]
+    at_the_moment = control.get(
+        "/_sim/messages", params={"sentSince": "2031-02-03T05:05:06+01:00"}
+    ).json()
+    assert len(at_the_moment) == 2
+
+
+def test_sim_messages_rejects_a_moment_without_a_timezone(control: httpx.Client) -> None:
+    response = control.get("/_sim/messages", params={"sentSince": "2031-02-03T04:05:07"})
+    assert response.status_code == 422
+    assert "sentSince" in response.text
+    bad_direction = control.get("/_sim/messages", params={"direction": "sideways"})
+    assert bad_direction.status_code == 422
 
 
 def test_reset_restores_the_seed(andreas: httpx.Client, control: httpx.Client) -> None:
