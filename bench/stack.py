@@ -63,6 +63,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def machine_busy_seconds(stat: Path = Path("/proc/stat")) -> float:
+    """CPU time every core of the machine has spent busy since boot, all processes together
+    (/proc/stat's first line: everything but idle and iowait)."""
+    fields = stat.read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
 def rss_bytes(pid: int) -> int:
     """Resident memory of a live process (/proc/<pid>/status, VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -285,6 +293,9 @@ class Stack:
     @property
     def worker(self) -> ChildProcess:
         return self.workers[0]
+
+    def simulator_cpu(self) -> float:
+        return cpu_seconds(self.simulator.process.pid)
 
     def engine(self):
         return create_engine(self.database_url)

@@ -65,7 +65,7 @@ from bench.load import (
     wait_for_messages,
     wait_idle,
 )
-from bench.stack import Slot, Stack, StackOptions, running_stack
+from bench.stack import Slot, Stack, StackOptions, machine_busy_seconds, running_stack
 from bench.stats import NO_TARGET, Figure, Spread, Target, markdown_table, text_table
 from campaigns.contracts import workflow_id_for
 from db import campaign_queries
@@ -131,21 +131,54 @@ async def settle(stack: Stack) -> float:
 # --- starts ------------------------------------------------------------------------------
 
 
+def platform_cpu_figure(part: str, per: str) -> Figure:
+    """The simulator's CPU per unit of work: what a real deployment spends on the platform's
+    machines, not its own."""
+    return Figure(
+        part,
+        f"simulated platform's CPU per {per}",
+        "CPU-s",
+        note="no floor: bare calls no platform",
+    )
+
+
+@dataclass
+class StartFigures:
+    """The starts part's rows for one kind of burst."""
+
+    rate: Figure
+    p50: Figure
+    p99: Figure
+    drain: Figure
+    # Every process on the machine while the burst runs, per start: the PUTs share its cores
+    # with Temporal, the database, the worker's sends and the simulator.
+    machine_cpu: Figure
+    # The simulator's part of it: the role listing each PUT checks against, the sends.
+    platform_cpu: Figure
+
+    @classmethod
+    def named(cls, what: str, drain: str, rate_target: Target = NO_TARGET) -> StartFigures:
+        return cls(
+            rate=Figure("starts", f"starts/s {what}", "1/s", target=rate_target),
+            p50=Figure("starts", f"PUT p50 {what}", "ms"),
+            p99=Figure("starts", f"PUT p99 {what}", "ms"),
+            drain=Figure("starts", f"worker drain after the burst, {drain}", "s"),
+            machine_cpu=Figure("starts", f"machine CPU per start {what}", "CPU-s"),
+            platform_cpu=platform_cpu_figure("starts", f"start {what}"),
+        )
+
+
 async def bench_starts(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
     for concurrency, count in plan.starts.items():
-        rate = Figure(
-            "starts",
-            f"starts/s at concurrency {concurrency}",
-            "1/s",
-            target=Target("≥ 0.8× bare", min_ratio=0.8),
+        rows = StartFigures.named(
+            f"at concurrency {concurrency}",
+            f"c={concurrency}",
+            Target("≥ 0.8× bare", min_ratio=0.8),
         )
-        p50 = Figure("starts", f"PUT p50 at concurrency {concurrency}", "ms")
-        p99 = Figure("starts", f"PUT p99 at concurrency {concurrency}", "ms")
-        drain = Figure("starts", f"worker drain after the burst, c={concurrency}", "s")
         for rep in range(plan.reps):
-            await starts_rep(stack, rep, concurrency, count, rate, p50, p99, drain)
-            logger.info("starts c=%d rep %d: %s", concurrency, rep + 1, short(rate, p99))
-        figures += [rate, p50, p99, drain]
+            await starts_rep(stack, rep, concurrency, count, rows)
+            logger.info("starts c=%d rep %d: %s", concurrency, rep + 1, short(rows.rate, rows.p99))
+        figures += [rows.rate, rows.p50, rows.p99, rows.drain, rows.machine_cpu, rows.platform_cpu]
     if DELAYED_STARTS_CONCURRENCY in plan.starts:
         figures += await bench_delayed_starts(stack, plan)
 
@@ -160,27 +193,16 @@ OPENING_DELAY = delayed_email(86_400)
 async def bench_delayed_starts(stack: Stack, plan: Plan) -> list[Figure]:
     concurrency = DELAYED_STARTS_CONCURRENCY
     what = f"at concurrency {concurrency}, opening with a delay"
-    rate = Figure("starts", f"starts/s {what}", "1/s")
-    p99 = Figure("starts", f"PUT p99 {what}", "ms")
-    # Measured by starts_rep as for every burst, not shown: the rate and p99 make the point.
-    p50 = Figure("starts", f"PUT p50 {what}", "ms")
-    drain = Figure("starts", f"worker drain after the burst, {what}", "s")
+    rows = StartFigures.named(what, what)
     for rep in range(plan.reps):
         count = plan.starts[concurrency]
         await starts_rep(
-            stack,
-            rep,
-            concurrency,
-            count,
-            rate,
-            p50,
-            p99,
-            drain,
-            definition=OPENING_DELAY,
-            cancel=True,
+            stack, rep, concurrency, count, rows, definition=OPENING_DELAY, cancel=True
         )
-        logger.info("starts %s, rep %d: %s", what, rep + 1, short(rate, p99))
-    return [rate, p99]
+        logger.info("starts %s, rep %d: %s", what, rep + 1, short(rows.rate, rows.p99))
+    # The p50 and the drain are measured as for every burst, not shown: the rate, the p99 and
+    # the CPU make the point.
+    return [rows.rate, rows.p99, rows.machine_cpu, rows.platform_cpu]
 
 
 async def cancel_campaigns(api_url: str, slots: Sequence[Slot]) -> None:
@@ -196,10 +218,7 @@ async def starts_rep(
     rep: int,
     concurrency: int,
     count: int,
-    rate: Figure,
-    p50: Figure,
-    p99: Figure,
-    drain: Figure,
+    rows: StartFigures,
     *,
     definition: dict = BRIEF_EXAMPLE,
     cancel: bool = False,
@@ -208,6 +227,7 @@ async def starts_rep(
 
     async def bare() -> None:
         await settle(stack)
+        machine_before = machine_busy_seconds()
         burst, handles = await start_bare(
             stack.bare_client,
             BareWaitWorkflow.run,
@@ -216,16 +236,20 @@ async def starts_rep(
             count,
             concurrency,
         )
-        record(burst, rate.floor_reps, p50.floor_reps, p99.floor_reps)
-        drain.floor_reps.append(await wait_idle(stack.bare_worker))
+        rows.machine_cpu.floor_reps.append((machine_busy_seconds() - machine_before) / count)
+        record(burst, rows.rate.floor_reps, rows.p50.floor_reps, rows.p99.floor_reps)
+        rows.drain.floor_reps.append(await wait_idle(stack.bare_worker))
         await asyncio.gather(*(h.terminate() for h in handles))
 
     async def ours() -> None:
         await settle(stack)
         slots = stack.pool.take(count)
+        machine_before, platform_before = machine_busy_seconds(), stack.simulator_cpu()
         burst = await put_campaigns(stack.api_urls, slots, definition, concurrency)
-        record(burst, rate.ours_reps, p50.ours_reps, p99.ours_reps)
-        drain.ours_reps.append(await wait_idle(stack.worker))
+        rows.machine_cpu.ours_reps.append((machine_busy_seconds() - machine_before) / count)
+        rows.platform_cpu.ours_reps.append((stack.simulator_cpu() - platform_before) / count)
+        record(burst, rows.rate.ours_reps, rows.p50.ours_reps, rows.p99.ours_reps)
+        rows.drain.ours_reps.append(await wait_idle(stack.worker))
         if cancel:
             await cancel_campaigns(stack.api_urls[0], slots)
 
@@ -285,10 +309,12 @@ async def bench_cpu(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
             worker, api = stack.worker, stack.apis[0]
             idle = await idle_cpu_rate(worker)
             before, api_before, began = worker.cpu(), api.cpu(), time.monotonic()
-            slots = stack.pool.take(count)
+            slots, since = stack.pool.take(count), datetime.now(UTC)
             await put_campaigns(stack.api_urls[:1], slots, BRIEF_EXAMPLE, 20)
             api_cpu.ours_reps.append((api.cpu() - api_before) / count)
-            await wait_for_messages(stack.simulator.url, {s.candidate_id for s in slots}, 2)
+            await wait_for_messages(
+                stack.simulator.url, {s.candidate_id for s in slots}, 2, since=since
+            )
             await wait_idle(worker)
             used = worker.cpu() - before - idle * (time.monotonic() - began)
             cpu.ours_reps.append(used / count)
@@ -312,9 +338,11 @@ async def bench_reply(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
     restart = Figure("reply", "worker restart until polling", "s")
     for rep in range(plan.reps):
         await settle(stack)
-        slots = stack.pool.take(2 * count)
+        slots, since = stack.pool.take(2 * count), datetime.now(UTC)
         await put_campaigns(stack.api_urls, slots, BRIEF_EXAMPLE, 10)
-        await wait_for_messages(stack.simulator.url, {s.candidate_id for s in slots}, 2)
+        await wait_for_messages(
+            stack.simulator.url, {s.candidate_id for s in slots}, 2, since=since
+        )
         _, handles = await start_bare(
             stack.bare_client, BareWaitWorkflow.run, [], stack.bare_task_queue, 2 * count, 10
         )
@@ -402,39 +430,62 @@ def delay_for(count: int) -> int:
     return max(30, math.ceil(1.5 * count / load.last_put_rate))
 
 
+@dataclass
+class SendLagFigures:
+    """The send-lag part's rows for one size of burst."""
+
+    rate: Figure
+    p50: Figure
+    p99: Figure
+    worker_cpu: Figure
+    machine_cpu: Figure
+    platform_cpu: Figure
+
+    @classmethod
+    def for_size(cls, size: int) -> SendLagFigures:
+        return cls(
+            rate=Figure(
+                "sendlag",
+                f"sends/s, {size} due together",
+                "1/s",
+                target=Target("≥ 0.9× bare", min_ratio=0.9),
+            ),
+            p50=Figure("sendlag", f"lag p50, {size} due together", "s"),
+            p99=Figure(
+                "sendlag",
+                f"lag p99, {size} due together",
+                "s",
+                target=Target("≤ 1× bare", max_ratio=1.0) if size == 500 else NO_TARGET,
+            ),
+            worker_cpu=Figure("sendlag", f"worker CPU per send, {size} due together", "CPU-s"),
+            # Every process on the machine (Temporal, the database, the simulator, the
+            # harness): on one machine the sends share its cores with all of them.
+            machine_cpu=Figure("sendlag", f"machine CPU per send, {size} due together", "CPU-s"),
+            platform_cpu=platform_cpu_figure("sendlag", f"send, {size} due together"),
+        )
+
+    def all(self) -> list[Figure]:
+        return [
+            self.rate,
+            self.p50,
+            self.p99,
+            self.worker_cpu,
+            self.machine_cpu,
+            self.platform_cpu,
+        ]
+
+
 async def bench_sendlag(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
     for size, reps in plan.sendlag_sizes.items():
         lead = delay_for(size)
-        rate = Figure(
-            "sendlag",
-            f"sends/s, {size} due together",
-            "1/s",
-            target=Target("≥ 0.9× bare", min_ratio=0.9),
-        )
-        p50 = Figure("sendlag", f"lag p50, {size} due together", "s")
-        p99 = Figure(
-            "sendlag",
-            f"lag p99, {size} due together",
-            "s",
-            target=Target("≤ 1× bare", max_ratio=1.0) if size == 500 else NO_TARGET,
-        )
-        worker_cpu = Figure("sendlag", f"worker CPU per send, {size} due together", "CPU-s")
+        rows = SendLagFigures.for_size(size)
         for rep in range(reps):
-            await sendlag_rep(stack, rep, size, lead, rate, p50, p99, worker_cpu)
-            logger.info("sendlag %d rep %d: %s", size, rep + 1, short(rate, p99))
-        figures += [rate, p50, p99, worker_cpu]
+            await sendlag_rep(stack, rep, size, lead, rows)
+            logger.info("sendlag %d rep %d: %s", size, rep + 1, short(rows.rate, rows.p99))
+        figures += rows.all()
 
 
-async def sendlag_rep(
-    stack: Stack,
-    rep: int,
-    size: int,
-    lead: int,
-    rate: Figure,
-    p50: Figure,
-    p99: Figure,
-    worker_cpu: Figure,
-) -> None:
+async def sendlag_rep(stack: Stack, rep: int, size: int, lead: int, rows: SendLagFigures) -> None:
     """`size` campaigns (bare: workflows) started over the next seconds, each with the delay
     that ends it at one moment `lead` seconds from now: all fall due together."""
 
@@ -457,18 +508,19 @@ async def sendlag_rep(
         await run_concurrently(size, 50, start)
         late_start(moment)
         await asyncio.sleep(max(0.0, moment - time.time() - 2))
-        before = worker.cpu()
+        before, machine_before = worker.cpu(), machine_busy_seconds()
         sends = await asyncio.gather(*(h.result() for h in handles))
-        worker_cpu.floor_reps.append((worker.cpu() - before) / size)
+        rows.worker_cpu.floor_reps.append((worker.cpu() - before) / size)
+        rows.machine_cpu.floor_reps.append((machine_busy_seconds() - machine_before) / size)
         spread = Spread.of([s.ran - s.due for s in sends])
-        rate.floor_reps.append(size / (max(s.ran for s in sends) - min(s.due for s in sends)))
-        p50.floor_reps.append(spread.p50)
-        p99.floor_reps.append(spread.p99)
+        rows.rate.floor_reps.append(size / (max(s.ran for s in sends) - min(s.due for s in sends)))
+        rows.p50.floor_reps.append(spread.p50)
+        rows.p99.floor_reps.append(spread.p99)
 
     async def ours() -> None:
         await settle(stack)
         worker = stack.worker
-        slots = stack.pool.take(size)
+        slots, since = stack.pool.take(size), datetime.now(UTC)
         candidates = {s.candidate_id for s in slots}
         moment = time.time() + lead
         # The delay is whole seconds: each campaign falls due within a second of `moment`.
@@ -485,16 +537,19 @@ async def sendlag_rep(
         finally:
             await engine.dispose()
         await asyncio.sleep(max(0.0, moment - time.time() - 2))
-        before = worker.cpu()
-        messages = await wait_for_messages(stack.simulator.url, candidates, 1)
+        before, machine_before = worker.cpu(), machine_busy_seconds()
+        platform_before = stack.simulator_cpu()
+        messages = await wait_for_messages(stack.simulator.url, candidates, 1, since=since)
         await wait_idle(worker)
-        worker_cpu.ours_reps.append((worker.cpu() - before) / size)
+        rows.worker_cpu.ours_reps.append((worker.cpu() - before) / size)
+        rows.machine_cpu.ours_reps.append((machine_busy_seconds() - machine_before) / size)
+        rows.platform_cpu.ours_reps.append((stack.simulator_cpu() - platform_before) / size)
         sent = {m["candidateId"]: parse_time(m["sentAt"]) for m in messages}
         spread = Spread.of([(sent[c] - due[c]).total_seconds() for c in sent if c in due])
         first_due = min(due.values())
-        rate.ours_reps.append(len(sent) / (max(sent.values()) - first_due).total_seconds())
-        p50.ours_reps.append(spread.p50)
-        p99.ours_reps.append(spread.p99)
+        rows.rate.ours_reps.append(len(sent) / (max(sent.values()) - first_due).total_seconds())
+        rows.p50.ours_reps.append(spread.p50)
+        rows.p99.ours_reps.append(spread.p99)
 
     for step in ordered(rep, bare, ours):
         await step()

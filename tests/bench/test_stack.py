@@ -1,13 +1,23 @@
-"""The bench users and the candidate pool the benchmarks draw from (bench/stack.py)."""
+"""The bench users and the candidate pool the benchmarks draw from, and how they read CPU time
+(bench/stack.py)."""
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 
-from bench.stack import CANDIDATES_PER_USER, CandidatePool, bench_users, write_seed
+from bench.stack import (
+    CANDIDATES_PER_USER,
+    CandidatePool,
+    bench_users,
+    cpu_seconds,
+    machine_busy_seconds,
+    write_seed,
+)
 
 
 def test_the_pool_spreads_candidates_over_users_and_never_repeats_one() -> None:
@@ -45,3 +55,24 @@ def test_the_seed_gives_each_user_a_role_two_channels_and_complete_candidates(
         assert block["firstId"] == user.first_candidate
         assert block["count"] == CANDIDATES_PER_USER
         assert block["withoutEmailEvery"] == 0 and block["withoutLinkedinEvery"] == 0
+
+
+def test_the_machine_s_busy_time_counts_this_process_s_cpu() -> None:
+    machine_before, own_before = machine_busy_seconds(), cpu_seconds(os.getpid())
+    burn_until = time.process_time() + 0.3
+    while time.process_time() < burn_until:
+        pass
+    own = cpu_seconds(os.getpid()) - own_before
+    busy = machine_busy_seconds() - machine_before
+    assert own >= 0.25
+    # Other processes may add to the machine's time, never take from it; one clock tick of
+    # rounding either side.
+    assert busy >= own - 0.02
+
+
+def test_the_machine_s_busy_time_leaves_out_idle_and_iowait(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    # cpu: user nice system idle iowait irq softirq steal guest guest_nice
+    stat.write_text("cpu  100 20 30 9000 400 5 7 3 0 0\ncpu0 50 10 15 4500 200 2 3 1 0 0\n")
+    ticks = os.sysconf("SC_CLK_TCK")
+    assert machine_busy_seconds(stat) == pytest.approx((100 + 20 + 30 + 5 + 7 + 3) / ticks)
