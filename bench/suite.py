@@ -167,6 +167,9 @@ class StartFigures:
             platform_cpu=platform_cpu_figure("starts", f"start {what}"),
         )
 
+    def all(self) -> list[Figure]:
+        return [self.rate, self.p50, self.p99, self.drain, self.machine_cpu, self.platform_cpu]
+
 
 async def bench_starts(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
     for concurrency, count in plan.starts.items():
@@ -178,7 +181,7 @@ async def bench_starts(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
         for rep in range(plan.reps):
             await starts_rep(stack, rep, concurrency, count, rows)
             logger.info("starts c=%d rep %d: %s", concurrency, rep + 1, short(rows.rate, rows.p99))
-        figures += [rows.rate, rows.p50, rows.p99, rows.drain, rows.machine_cpu, rows.platform_cpu]
+        figures += rows.all()
     if DELAYED_STARTS_CONCURRENCY in plan.starts:
         figures += await bench_delayed_starts(stack, plan)
 
