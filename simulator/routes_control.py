@@ -112,13 +112,10 @@ async def list_all_messages(
 ) -> list[SimMessage]:
     """Every message in both directions, oldest first; the filters narrow it (a benchmark
     polling for its own burst's messages need not be sent every earlier one)."""
-    messages = state.find_messages(candidate_id=candidate_id, channel_id=channel_id)
-    return [
-        SimMessage.of(message)
-        for message in messages
-        if (direction is None or message.direction == direction)
-        and (sent_since is None or message.sent_at >= sent_since)
-    ]
+    messages = state.find_messages(
+        candidate_id=candidate_id, channel_id=channel_id, direction=direction, sent_since=sent_since
+    )
+    return [SimMessage.of(message) for message in messages]
 
 
 @router.get("/webhooks", response_model=list[WebhookLogEntry])

@@ -330,13 +330,20 @@ class SimulatorState:
         ]
 
     def find_messages(
-        self, *, candidate_id: int | None = None, channel_id: int | None = None
+        self,
+        *,
+        candidate_id: int | None = None,
+        channel_id: int | None = None,
+        direction: Direction | None = None,
+        sent_since: datetime | None = None,
     ) -> list[MessageRecord]:
         return [
             m
             for m in self.messages
             if (candidate_id is None or m.candidate_id == candidate_id)
             and (channel_id is None or m.channel_id == channel_id)
+            and (direction is None or m.direction == direction)
+            and (sent_since is None or m.sent_at >= sent_since)
         ]
 
     def _append(
