@@ -18,6 +18,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from bench.stack import ChildProcess, Slot
 from db.models import Campaign
+from tests.support.campaigns import sent_messages
 
 HTTP_TIMEOUT = 120.0
 PUT_ATTEMPTS = 3
@@ -169,19 +170,6 @@ async def idle_cpu_rate(process: ChildProcess, seconds: float = 3.0) -> float:
     return (process.cpu() - before) / (time.monotonic() - began)
 
 
-async def outbound_messages(
-    simulator_url: str, since: datetime | None = None
-) -> list[dict[str, Any]]:
-    """The messages sent to candidates (since a moment, if given), oldest first."""
-    params = {"direction": "outbound"}
-    if since is not None:
-        params["sentSince"] = since.isoformat()
-    async with httpx.AsyncClient(base_url=simulator_url, timeout=HTTP_TIMEOUT) as http:
-        response = await http.get("/_sim/messages", params=params)
-        response.raise_for_status()
-    return response.json()
-
-
 async def wait_for_messages(
     simulator_url: str,
     candidates: set[int],
@@ -198,7 +186,7 @@ async def wait_for_messages(
     while True:
         messages = [
             m
-            for m in await outbound_messages(simulator_url, since)
+            for m in await sent_messages(simulator_url, since=since, timeout=HTTP_TIMEOUT)
             if m["candidateId"] in candidates
         ]
         if len(messages) >= per_candidate * len(candidates) or time.monotonic() > deadline:

@@ -32,9 +32,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import load
-from bench.load import outbound_messages, parse_time, put_campaigns
+from bench.load import HTTP_TIMEOUT, parse_time, put_campaigns
 from bench.stack import StackOptions, running_stack
 from bench.suite import RESULTS, machine
+from tests.support.campaigns import sent_messages
 
 logger = logging.getLogger("bench.scale")
 MESSAGE_NODES = {2, 3}
@@ -164,7 +165,8 @@ async def one_run(workers: int, apis: int, campaigns: int, database: str) -> Sca
 
 
 async def _ours(simulator: str, candidates: set[int]) -> list[dict]:
-    return [m for m in await outbound_messages(simulator) if m["candidateId"] in candidates]
+    messages = await sent_messages(simulator, timeout=HTTP_TIMEOUT)
+    return [m for m in messages if m["candidateId"] in candidates]
 
 
 def _distinct(messages: list[dict]) -> set[tuple[int, str]]:

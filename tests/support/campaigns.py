@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -109,14 +110,23 @@ async def start_campaign(
 
 
 async def sent_messages(
-    simulator_url: str, candidate_id: int | None = None
+    simulator_url: str,
+    candidate_id: int | None = None,
+    *,
+    since: datetime | None = None,
+    timeout: float = SIMULATOR_TIMEOUT,
 ) -> list[dict[str, Any]]:
-    """Outbound messages the simulator received, oldest first."""
-    params = {"candidateId": candidate_id} if candidate_id is not None else {}
-    async with httpx.AsyncClient(base_url=simulator_url, timeout=SIMULATOR_TIMEOUT) as http:
+    """Outbound messages the simulator received (to one candidate, since a moment, if given),
+    oldest first; the simulator filters them, so a poller is not sent its whole log."""
+    params: dict[str, str | int] = {"direction": "outbound"}
+    if candidate_id is not None:
+        params["candidateId"] = candidate_id
+    if since is not None:
+        params["sentSince"] = since.isoformat()
+    async with httpx.AsyncClient(base_url=simulator_url, timeout=timeout) as http:
         response = await http.get("/_sim/messages", params=params)
         response.raise_for_status()
-    return [m for m in response.json() if m["direction"] == "outbound"]
+    return response.json()
 
 
 async def eventually(
