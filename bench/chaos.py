@@ -118,11 +118,12 @@ async def reply_when_two_sent(simulator: httpx.AsyncClient, outcome: Outcome) ->
 
 
 async def outbound(simulator: httpx.AsyncClient) -> dict[int, list[dict[str, Any]]]:
-    messages = (await simulator.get("/_sim/messages")).json()
+    """The messages sent so far, by candidate (the simulator leaves out the replies)."""
+    response = await simulator.get("/_sim/messages", params={"direction": "outbound"})
+    response.raise_for_status()
     by_candidate: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for message in messages:
-        if message["direction"] == "outbound":
-            by_candidate[message["candidateId"]].append(message)
+    for message in response.json():
+        by_candidate[message["candidateId"]].append(message)
     return by_candidate
 
 

@@ -431,11 +431,9 @@ async def ours_phase(
         cpu_seconds(pid) - cpu_before - idle * (time.monotonic() - began)
     ) / args.campaigns
     stack.stop_spies()
-    sent = Counter(
-        m["candidateId"]
-        for m in (await simulator.get("/_sim/messages")).json()
-        if m["direction"] == "outbound"
-    )
+    outbound = await simulator.get("/_sim/messages", params={"direction": "outbound"})
+    outbound.raise_for_status()
+    sent = Counter(m["candidateId"] for m in outbound.json())
     short = sum(1 for c in campaign_ids if sent[c.candidate] < (2 * (rep + 1) if first else 2))
     if short:
         phase.errors["campaigns without both sends"] += short
