@@ -59,15 +59,17 @@ def test_the_seed_gives_each_user_a_role_two_channels_and_complete_candidates(
 
 def test_the_machine_s_busy_time_counts_this_process_s_cpu() -> None:
     machine_before, own_before = machine_busy_seconds(), cpu_seconds(os.getpid())
-    burn_until = time.process_time() + 0.3
+    burn_until = time.process_time() + 0.5
     while time.process_time() < burn_until:
         pass
     own = cpu_seconds(os.getpid()) - own_before
     busy = machine_busy_seconds() - machine_before
-    assert own >= 0.25
-    # Other processes may add to the machine's time, never take from it; one clock tick of
-    # rounding either side.
-    assert busy >= own - 0.02
+    assert own >= 0.45
+    # Other processes may add to the machine's time, never take from it. But the kernel
+    # counts the machine's time by sampling each CPU at its clock ticks and a process's by
+    # its scheduler: over half a second the two differ by a few ticks (one CI run: 0.29 s
+    # for 0.31 s). A wrong sum (idle counted, a column missed) is off by far more.
+    assert busy >= 0.8 * own
 
 
 def test_the_machine_s_busy_time_leaves_out_idle_and_iowait(tmp_path: Path) -> None:
