@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.suite import RepliedWatch
+from bench.replied_watch import RepliedWatch
 from campaigns.status import CampaignStatus
 from db.engine import SessionFactory, create_engine
 from db.models import Campaign
