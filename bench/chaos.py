@@ -16,6 +16,7 @@ Run: `make chaos` (about 4 minutes; not part of `make test`). Prints the fault t
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
@@ -315,6 +316,11 @@ def _time(value: str) -> datetime:
 
 
 def main() -> None:
+    # No options; parsed so that `--help` explains the run instead of starting it.
+    argparse.ArgumentParser(
+        description="Chaos run: campaigns through platform faults, the worker SIGKILLed every "
+        "12 s; exits 1 on any lost, duplicated or after-reply message (about 4 minutes)."
+    ).parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
