@@ -46,7 +46,7 @@ from tests.conftest import (
     fresh_database,
 )
 from tests.support.api_server import serve
-from tests.support.campaigns import BRIEF_EXAMPLE
+from tests.support.campaigns import BRIEF_EXAMPLE, sent_messages
 from tests.support.simulator_process import start_simulator
 from tests.support.worker_process import WorkerProcess
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
@@ -119,11 +119,9 @@ async def reply_when_two_sent(simulator: httpx.AsyncClient, outcome: Outcome) ->
 
 
 async def outbound(simulator: httpx.AsyncClient) -> dict[int, list[dict[str, Any]]]:
-    """The messages sent so far, by candidate (the simulator leaves out the replies)."""
-    response = await simulator.get("/_sim/messages", params={"direction": "outbound"})
-    response.raise_for_status()
+    """The messages sent so far, by candidate."""
     by_candidate: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for message in response.json():
+    for message in await sent_messages(str(simulator.base_url), timeout=60):
         by_candidate[message["candidateId"]].append(message)
     return by_candidate
 

@@ -405,6 +405,8 @@ async def ours_phase(
 ) -> Phase:
     from sqlalchemy import text
 
+    from tests.support.campaigns import sent_messages
+
     http, sessions, idle = variant.http, variant.sessions, variant.idle
     phase = Phase()
     pid, api_pid = stack.pid(variant.worker), stack.pid(variant.api)
@@ -431,9 +433,9 @@ async def ours_phase(
         cpu_seconds(pid) - cpu_before - idle * (time.monotonic() - began)
     ) / args.campaigns
     stack.stop_spies()
-    outbound = await simulator.get("/_sim/messages", params={"direction": "outbound"})
-    outbound.raise_for_status()
-    sent = Counter(m["candidateId"] for m in outbound.json())
+    sent = Counter(
+        m["candidateId"] for m in await sent_messages(str(simulator.base_url), timeout=60)
+    )
     short = sum(1 for c in campaign_ids if sent[c.candidate] < (2 * (rep + 1) if first else 2))
     if short:
         phase.errors["campaigns without both sends"] += short
