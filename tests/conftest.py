@@ -159,13 +159,13 @@ async def serve() -> AsyncIterator[Callable[[Answer], Awaitable[RecordingServer]
 # --- databases -----------------------------------------------------------------------------
 
 
-def _postgres_admin_url() -> str | None:
+def postgres_admin_url() -> str | None:
     return os.environ.get("TEST_POSTGRES_URL")
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_kind(request: pytest.FixtureRequest) -> str:
-    if request.param == "postgresql" and not _postgres_admin_url():
+    if request.param == "postgresql" and not postgres_admin_url():
         pytest.skip("PostgreSQL case skipped: TEST_POSTGRES_URL is not set (make test sets it)")
     return request.param
 
@@ -180,7 +180,7 @@ async def fresh_database(kind: str, folder: Path) -> AsyncIterator[str]:
         await engine.dispose()
         yield url
         return
-    admin_url = _postgres_admin_url()
+    admin_url = postgres_admin_url()
     assert admin_url is not None
     name = f"ce_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(admin_url)
