@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
+from pydantic import TypeAdapter
 
 from simulator.deps import CallerDep, StateDep, WebhookSenderDep
 from simulator.errors import PlatformHTTPError, not_found
@@ -33,6 +34,7 @@ router = APIRouter(tags=["platform"])
 
 # What a misbehaving gateway in front of the platform might answer with a 200.
 MALFORMED_BODY = b"<html><body>Service temporarily unavailable</body></html>"
+CANDIDATE_LISTING = TypeAdapter(list[Candidate])
 
 
 @router.get("/user/me", response_model=User)
@@ -57,11 +59,23 @@ async def read_role(role_id: int, caller: CallerDep, state: StateDep) -> Role:
 
 
 @router.get("/role/{role_id}/candidate", response_model=list[Candidate])
-async def list_candidates(role_id: int, caller: CallerDep, state: StateDep) -> list[Candidate]:
+async def list_candidates(role_id: int, caller: CallerDep, state: StateDep) -> Response:
     """The candidates of one of the caller's roles."""
     if state.role_of(caller.id, role_id) is None:
         raise not_found("Role")
-    return [Candidate.model_validate(candidate) for candidate in state.candidates_of_role(role_id)]
+    return Response(content=_listing(state, role_id), media_type="application/json")
+
+
+def _listing(state: SimulatorState, role_id: int) -> bytes:
+    """The role's listing, rendered once: building and checking the models of a 500-candidate
+    role took ~3.5 ms of the simulator's CPU per listing, charged in the benchmarks to the
+    machine Campaign Executor is measured on (a platform serves it from its own)."""
+    listing = state.rendered_listings.get(role_id)
+    if listing is None:
+        candidates = [Candidate.model_validate(c) for c in state.candidates_of_role(role_id)]
+        listing = CANDIDATE_LISTING.dump_json(candidates, by_alias=True)
+        state.rendered_listings[role_id] = listing
+    return listing
 
 
 @router.get("/channel", response_model=list[Channel])

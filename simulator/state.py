@@ -203,6 +203,14 @@ class SimulatorState:
         self._users_by_token = {u.token: u for u in self.seed.users}
         self._roles_by_id = {r.id: r for r in self.seed.roles}
         self._candidates_by_id = {c.id: c for c in self.seed.candidates}
+        # Indexes, so that a request costs the same whatever the seed's size and however many
+        # messages a long benchmark has logged: each was a scan of every candidate or message.
+        self._candidates_by_role: dict[int, list[CandidateRecord]] = defaultdict(list)
+        for candidate in self.seed.candidates:
+            for role_id in candidate.role_ids:
+                self._candidates_by_role[role_id].append(candidate)
+        # A role's candidate listing as the platform API sends it (the seed never changes).
+        self.rendered_listings: dict[int, bytes] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -210,6 +218,8 @@ class SimulatorState:
         clock, empty webhook log, no events received."""
         self.channels = {c.id: c for c in self.seed.channels}
         self.messages = []
+        self._chats: dict[tuple[int, int], list[MessageRecord]] = defaultdict(list)
+        self._outbound_times: dict[int, list[datetime]] = defaultdict(list)
         self.webhook_log = []
         self._idempotency = {}
         self.faults.clear()
@@ -238,7 +248,7 @@ class SimulatorState:
         return role if role is not None and role.user_id == user_id else None
 
     def candidates_of_role(self, role_id: int) -> list[CandidateRecord]:
-        return [c for c in self.seed.candidates if role_id in c.role_ids]
+        return list(self._candidates_by_role.get(role_id, ()))
 
     def visible_candidate(self, user_id: int, candidate_id: int) -> CandidateRecord | None:
         candidate = self._candidates_by_id.get(candidate_id)
@@ -315,19 +325,11 @@ class SimulatorState:
         )
 
     def chat(self, channel_id: int, candidate_id: int) -> list[MessageRecord]:
-        return [
-            m
-            for m in self.messages
-            if m.channel_id == channel_id and m.candidate_id == candidate_id
-        ]
+        return list(self._chats.get((channel_id, candidate_id), ()))
 
     def outbound_times(self, channel_id: int) -> list[datetime]:
         """When each of our outbound messages on the channel was sent."""
-        return [
-            m.sent_at
-            for m in self.messages
-            if m.channel_id == channel_id and m.direction == "outbound"
-        ]
+        return list(self._outbound_times.get(channel_id, ()))
 
     def find_messages(
         self,
@@ -375,4 +377,7 @@ class SimulatorState:
             idempotency_key=idempotency_key,
         )
         self.messages.append(message)
+        self._chats[(message.channel_id, message.candidate_id)].append(message)
+        if direction == "outbound":
+            self._outbound_times[message.channel_id].append(message.sent_at)
         return message

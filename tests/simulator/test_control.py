@@ -196,6 +196,9 @@ def test_reset_restores_the_seed(andreas: httpx.Client, control: httpx.Client) -
     assert control.post("/_sim/reset").status_code == 200
 
     assert control.get("/_sim/messages").json() == []
+    assert andreas.get(f"/channel/{EMAIL}/chat/{MILAN}/message").json() == []
+    usage = {c["channelId"]: c for c in control.get("/_sim/limits").json()["channels"]}
+    assert usage[EMAIL]["inWindow"] == usage[EMAIL]["peak"] == 0
     assert control.get("/_sim/webhooks").json() == []
     assert control.get("/_sim/faults").json()["errorCount"] == 0
     assert andreas.get("/channel").json()[0]["status"] == "OK"
