@@ -18,7 +18,8 @@ Parts (see docs/performance.md for what each measures and why):
 - cpu:     the worker process's CPU-seconds per campaign up to its first two sends, against a
            bare workflow running two trivial activities (each worker its own process);
 - reply:   candidate replies (simulator → webhook → API → workflow) until the read model says
-           REPLIED, warm and after a worker restart (cold cache), against signal → result;
+           REPLIED, 4 at a time warm and after a worker restart (cold cache), and one at a
+           time (the path's own latency, no target), against signal → result;
 - sendlag: N campaigns whose delay ends within the same minute: timer due → POST received by
            the simulator, against a timer → trivial activity;
 - idle:    worker RSS and CPU with 1k → 10k waiting campaigns, and a restarted worker's time
@@ -336,26 +337,33 @@ async def bench_reply(stack: Stack, plan: Plan, figures: list[Figure]) -> None:
     warm99 = Figure("reply", "reply → REPLIED p99, warm", "ms", target=target)
     cold50 = Figure("reply", "reply → REPLIED p50, cold (worker restarted)", "ms")
     cold99 = Figure("reply", "reply → REPLIED p99, cold (worker restarted)", "ms", target=target)
+    # No target: the same path with the machine idle between replies, so what it measures is
+    # the path's own latency, not CPU time queued behind three other replies on two cores.
+    alone50 = Figure("reply", "reply → REPLIED p50, warm, one at a time", "ms")
+    alone99 = Figure("reply", "reply → REPLIED p99, warm, one at a time", "ms")
     restart = Figure("reply", "worker restart until polling", "s")
     for rep in range(plan.reps):
         await settle(stack)
-        slots, since = stack.pool.take(2 * count), datetime.now(UTC)
+        slots, since = stack.pool.take(3 * count), datetime.now(UTC)
         await put_campaigns(stack.api_urls, slots, BRIEF_EXAMPLE, 10)
         await wait_for_messages(
             stack.simulator.url, {s.candidate_id for s in slots}, 2, since=since
         )
         _, handles = await start_bare(
-            stack.bare_client, BareWaitWorkflow.run, [], stack.bare_task_queue, 2 * count, 10
+            stack.bare_client, BareWaitWorkflow.run, [], stack.bare_task_queue, 3 * count, 10
         )
         # Every bare workflow has run its first task (is in the worker's cache).
         await asyncio.gather(*(h.query(BareWaitWorkflow.replied) for h in handles))
+        warm, alone, cold = (slice(i * count, (i + 1) * count) for i in range(3))
         await settle(stack)
-        await reply_phase(stack, rep, handles[:count], slots[:count], warm50, warm99)
+        await reply_phase(stack, rep, handles[alone], slots[alone], alone50, alone99, at_once=1)
+        await settle(stack)
+        await reply_phase(stack, rep, handles[warm], slots[warm], warm50, warm99)
         restart.ours_reps.append(await stack.restart_worker())
         restart.floor_reps.append(await stack.restart_bare_worker())
-        await reply_phase(stack, rep, handles[count:], slots[count:], cold50, cold99)
-        logger.info("reply rep %d: %s", rep + 1, short(warm99, cold99))
-    figures += [warm50, warm99, cold50, cold99, restart]
+        await reply_phase(stack, rep, handles[cold], slots[cold], cold50, cold99)
+        logger.info("reply rep %d: %s", rep + 1, short(warm99, cold99, alone99))
+    figures += [warm50, warm99, cold50, cold99, alone50, alone99, restart]
 
 
 async def reply_phase(
@@ -365,11 +373,13 @@ async def reply_phase(
     slots: list[Slot],
     p50: Figure,
     p99: Figure,
+    at_once: int = 4,
 ) -> None:
-    """Replies to `slots` and signals `handles`, 4 at a time, in this repetition's order."""
+    """Replies to `slots` and signals `handles`, `at_once` at a time, in this repetition's
+    order."""
 
     async def bare() -> None:
-        burst = await run_concurrently(len(handles), 4, lambda i: signal_bare(handles[i]))
+        burst = await run_concurrently(len(handles), at_once, lambda i: signal_bare(handles[i]))
         spread = Spread.of(burst.latencies)
         p50.floor_reps.append(spread.p50 * 1000)
         p99.floor_reps.append(spread.p99 * 1000)
@@ -382,7 +392,7 @@ async def reply_phase(
                 RepliedWatch.polling(engine) as watch,
             ):
                 burst = await run_concurrently(
-                    len(slots), 4, lambda i: reply_until_replied(watch, sim, slots[i])
+                    len(slots), at_once, lambda i: reply_until_replied(watch, sim, slots[i])
                 )
         finally:
             await engine.dispose()
