@@ -389,7 +389,7 @@ async def reply_phase(
         try:
             async with (
                 httpx.AsyncClient(base_url=stack.simulator.url, timeout=60) as sim,
-                RepliedWatch.polling(engine) as watch,
+                RepliedWatch.watching(engine) as watch,
             ):
                 burst = await run_concurrently(
                     len(slots), at_once, lambda i: reply_until_replied(watch, sim, slots[i])
