@@ -67,9 +67,10 @@ async def list_candidates(role_id: int, caller: CallerDep, state: StateDep) -> R
 
 
 def _listing(state: SimulatorState, role_id: int) -> bytes:
-    """The role's listing, rendered once: building and checking the models of a 500-candidate
-    role took ~3.5 ms of the simulator's CPU per listing, charged in the benchmarks to the
-    machine Campaign Executor is measured on (a platform serves it from its own)."""
+    """The role's listing, rendered once: building and checking its models for every request
+    took about 4 ms of the simulator's CPU per listing of a 500-candidate role, charged in the
+    benchmarks to the machine Campaign Executor is measured on (a platform serves it from its
+    own)."""
     listing = state.rendered_listings.get(role_id)
     if listing is None:
         candidates = [Candidate.model_validate(c) for c in state.candidates_of_role(role_id)]
