@@ -85,7 +85,7 @@ class Plan:
     reps: int
     starts: dict[int, int]  # concurrency -> campaigns per repetition
     cpu_campaigns: int
-    reply_campaigns: int  # per repetition, each warm and cold
+    reply_campaigns: int  # per repetition, each warm, cold and warm one at a time
     sendlag_sizes: dict[int, int]  # campaigns due together -> repetitions
     idle_steps: tuple[int, ...]
 
