@@ -94,9 +94,9 @@ class RepliedWatch:
             listener = (await connection.get_raw_connection()).driver_connection
             await listener.add_listener(CHANNEL, watch._on_notify)
             listener.add_termination_listener(watch._on_connection_lost)
-            for statement in _TRIGGER_DDL:
-                await connection.execute(text(statement))
             try:
+                for statement in _TRIGGER_DDL:
+                    await connection.execute(text(statement))
                 yield watch
             finally:
                 listener.remove_termination_listener(watch._on_connection_lost)
