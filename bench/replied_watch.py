@@ -73,10 +73,7 @@ class RepliedWatch:
     @classmethod
     @asynccontextmanager
     async def polling(cls, engine: AsyncEngine) -> AsyncIterator[RepliedWatch]:
-        async with engine.connect() as connection:
-            # Each poll its own statement, no BEGIN and ROLLBACK around it.
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            watch = cls(connection)
+        async with cls._on_own_connection(engine) as watch:
             poller = asyncio.create_task(watch._poll())
             try:
                 yield watch
@@ -88,15 +85,13 @@ class RepliedWatch:
     @classmethod
     @asynccontextmanager
     async def notified(cls, engine: AsyncEngine) -> AsyncIterator[RepliedWatch]:
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            watch = cls(connection)
-            listener = (await connection.get_raw_connection()).driver_connection
+        async with cls._on_own_connection(engine) as watch:
+            listener = (await watch._connection.get_raw_connection()).driver_connection
             await listener.add_listener(CHANNEL, watch._on_notify)
             listener.add_termination_listener(watch._on_connection_lost)
             try:
                 for statement in _TRIGGER_DDL:
-                    await connection.execute(text(statement))
+                    await watch._connection.execute(text(statement))
                 yield watch
             finally:
                 listener.remove_termination_listener(watch._on_connection_lost)
@@ -106,6 +101,15 @@ class RepliedWatch:
                 async with engine.begin() as cleanup:
                     for statement in _TRIGGER_DROP:
                         await cleanup.execute(text(statement))
+
+    @classmethod
+    @asynccontextmanager
+    async def _on_own_connection(cls, engine: AsyncEngine) -> AsyncIterator[RepliedWatch]:
+        """A watch on one connection held open for its life, each statement on it its own
+        (no BEGIN and ROLLBACK around a poll)."""
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield cls(connection)
 
     async def replied(self, candidate_id: int, *, timeout: float) -> None:
         if candidate_id in self._told:
