@@ -30,6 +30,7 @@ never with a sleep or a wall-clock threshold.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -195,6 +196,24 @@ async def fresh_database(kind: str, folder: Path) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def end_connections(database: str) -> None:
+    """What a PostgreSQL restart does to `database`'s clients: every backend serving it ends
+    and closes its socket. Returns once none is left, then lets the event loop read the
+    closes (a pooled idle connection learns of it then)."""
+    admin = await asyncpg.connect(postgres_admin_url())
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", database
+        )
+        while await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", database
+        ):
+            await asyncio.sleep(0.01)
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.05)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy import text, update
 from sqlalchemy.exc import OperationalError
@@ -18,7 +17,7 @@ from bench.replied_watch import CHANNEL, RepliedWatch
 from campaigns.status import CampaignStatus
 from db.engine import SessionFactory, create_engine
 from db.models import Campaign
-from tests.conftest import postgres_admin_url
+from tests.conftest import end_connections
 from tests.db.snapshots import campaign_row, new_candidate_id
 
 
@@ -119,14 +118,6 @@ async def test_a_lost_notification_connection_fails_the_waiting_reply_at_once(
         async with RepliedWatch.watching(engine) as watch:
             waiting = asyncio.create_task(watch.replied(candidate, timeout=60))
             await asyncio.sleep(0.05)
-            # What a database restart does: every connection to the read model ends.
-            admin = await asyncpg.connect(postgres_admin_url())
-            try:
-                await admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-                    engine.url.database,
-                )
-            finally:
-                await admin.close()
+            await end_connections(engine.url.database)
             await asyncio.wait_for(waiting, 10)
     assert await trigger_and_function(engine) == (0, 0)  # removed on a new connection
