@@ -19,10 +19,11 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaigns.camel_model import CamelModel
@@ -45,7 +46,7 @@ from campaigns.sending_limits import (
 from db.engine import SessionFactory
 from db.ledger_models import ReservationState, SendAccount, SendReservation
 from db.sending_settings import load_settings
-from db.upsert import insert_for
+from db.upsert import dialect_insert
 
 # The send activity's statements name the tables, not the ORM classes: SQLAlchemy's ORM layer
 # is most of a statement's CPU for these plain reads and writes (profiled: a booking took
@@ -63,6 +64,35 @@ LOOK_BACK = LimitWindow.WEEK.length + LIMIT_MARGIN + timedelta(minutes=1)
 KEEP_FOR = timedelta(days=8)
 # `release` leaves a slot this close to now alone: its send may be under way.
 RELEASE_SAFETY = timedelta(minutes=1)
+
+# A booking's statements, built once with bound parameters: a statement built per call costs
+# its construction and its cache key every time, a third of a booking's CPU (measured).
+_STEP_RESERVATION = select(RESERVATIONS.c.id, RESERVATIONS.c.send_at, RESERVATIONS.c.reason).where(
+    RESERVATIONS.c.campaign_id == bindparam("campaign_id"),
+    RESERVATIONS.c.node_id == bindparam("node_id"),
+    RESERVATIONS.c.state == ReservationState.RESERVED.value,
+)
+_DELETE_AGED = delete(RESERVATIONS).where(
+    RESERVATIONS.c.account_id == bindparam("account_id"),
+    RESERVATIONS.c.send_at < bindparam("before"),
+)
+_BOOKED = select(RESERVATIONS.c.send_at, RESERVATIONS.c.kind).where(
+    and_(
+        RESERVATIONS.c.account_id == bindparam("account_id"),
+        RESERVATIONS.c.send_at > bindparam("since"),
+    )
+)
+_INSERT_RESERVATION = insert(RESERVATIONS)
+
+
+@cache
+def _lock_statement(dialect: str) -> Any:
+    """The account's upsert that takes its lock (`_lock_account`), for `dialect`."""
+    statement = dialect_insert(dialect, ACCOUNTS)
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "channel_type"],
+        set_={"touched_at": statement.excluded.touched_at},
+    ).returning(ACCOUNTS.c.id)
 
 
 def ledger_now(attempt_scheduled_at: datetime | None = None) -> datetime:
@@ -87,11 +117,8 @@ async def reserve(
         account_id = await _lock_account(session, request.user_id, request.account, now)
         existing = (
             await session.execute(
-                select(RESERVATIONS.c.id, RESERVATIONS.c.send_at, RESERVATIONS.c.reason).where(
-                    RESERVATIONS.c.campaign_id == request.campaign_id,
-                    RESERVATIONS.c.node_id == request.node_id,
-                    RESERVATIONS.c.state == ReservationState.RESERVED.value,
-                )
+                _STEP_RESERVATION,
+                {"campaign_id": request.campaign_id, "node_id": request.node_id},
             )
         ).first()
         settings, _ = await load_settings(session, request.user_id)
@@ -100,11 +127,7 @@ async def reserve(
             if existing.send_at >= now - LATE_TOLERANCE:
                 return _answer(request.kind, existing.send_at, existing.reason, schedule, now)
             await _set_aside_late(session, existing.id, request)
-        await session.execute(
-            delete(RESERVATIONS).where(
-                RESERVATIONS.c.account_id == account_id, RESERVATIONS.c.send_at < now - KEEP_FOR
-            )
-        )
+        await session.execute(_DELETE_AGED, {"account_id": account_id, "before": now - KEEP_FOR})
         plan = plan_slot(
             booked=await _booked(session, account_id, since=now - LOOK_BACK),
             kind=request.kind,
@@ -122,16 +145,17 @@ async def reserve(
                 description=describe_no_slot(reason, request.kind),
             )
         await session.execute(
-            insert(RESERVATIONS).values(
-                account_id=account_id,
-                campaign_id=request.campaign_id,
-                node_id=request.node_id,
-                kind=request.kind.value,
-                state=ReservationState.RESERVED.value,
-                send_at=plan.at,
-                reason=plan.reason.value if plan.reason else None,
-                created_at=now,
-            )
+            _INSERT_RESERVATION,
+            {
+                "account_id": account_id,
+                "campaign_id": request.campaign_id,
+                "node_id": request.node_id,
+                "kind": request.kind.value,
+                "state": ReservationState.RESERVED.value,
+                "send_at": plan.at,
+                "reason": plan.reason.value if plan.reason else None,
+                "created_at": now,
+            },
         )
         return _answer(request.kind, plan.at, plan.reason, schedule, now)
 
@@ -302,13 +326,9 @@ async def _lock_account(
     An upsert that always updates: on PostgreSQL it takes the row lock (FOR UPDATE) also when
     the row exists; on SQLite, as the transaction's first statement, it takes the database's
     write lock before anything is read, so no reader acts on a stale snapshot."""
-    statement = insert_for(session, ACCOUNTS).values(
-        user_id=user_id, channel_type=account.value, touched_at=now
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["user_id", "channel_type"], set_={"touched_at": now}
-    ).returning(ACCOUNTS.c.id)
-    return int((await session.execute(statement)).scalar_one())
+    statement = _lock_statement(session.get_bind().dialect.name)
+    values = {"user_id": user_id, "channel_type": account.value, "touched_at": now}
+    return int((await session.execute(statement, values)).scalar_one())
 
 
 async def _set_aside_late(
@@ -327,11 +347,7 @@ async def _set_aside_late(
 
 
 async def _booked(session: AsyncSession, account_id: int, *, since: datetime) -> list[Booked]:
-    rows = await session.execute(
-        select(RESERVATIONS.c.send_at, RESERVATIONS.c.kind).where(
-            and_(RESERVATIONS.c.account_id == account_id, RESERVATIONS.c.send_at > since)
-        )
-    )
+    rows = await session.execute(_BOOKED, {"account_id": account_id, "since": since})
     return [Booked(at, SendKind(kind)) for at, kind in rows.all()]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaigns.sending_limits import SendingSettings
@@ -13,6 +13,10 @@ from db.upsert import insert_for
 
 # Read by every booking of a send: the table, not the ORM class (see db/send_ledger.py).
 SETTINGS = SendingSettingsRow.__table__
+# Built once: constructing it per call cost as much CPU as running it (db/send_ledger.py).
+_USERS_SETTINGS = select(SETTINGS.c.settings, SETTINGS.c.updated_at).where(
+    SETTINGS.c.user_id == bindparam("user_id")
+)
 
 
 async def load_settings(
@@ -21,11 +25,7 @@ async def load_settings(
     """The user's settings and when they were saved; the defaults and None when never saved.
 
     Fields added to `SendingSettings` since a row was saved take their defaults."""
-    row = (
-        await session.execute(
-            select(SETTINGS.c.settings, SETTINGS.c.updated_at).where(SETTINGS.c.user_id == user_id)
-        )
-    ).first()
+    row = (await session.execute(_USERS_SETTINGS, {"user_id": user_id})).first()
     if row is None:
         return SendingSettings(), None
     return SendingSettings.model_validate(row.settings), row.updated_at
