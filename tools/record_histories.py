@@ -8,7 +8,9 @@ deliverer's own histories, sends that wait for their slot, pauses and cancels by
 the same paths after the `coalesced-records-v5` patch (a send's outcome recorded with the
 delay or reply wait that follows it); `v6/` the same paths after the `end-recorded-first-v6`
 patch (an ended campaign records its end before it releases its booked slots); `v7/` after
-the `first-record-with-first-step-v7` patch (no record before the first step). Run it
+the `first-record-with-first-step-v7` patch (no record before the first step); `v8/` after
+the `all-earlier-patches-v8` patch (one patch marker in a new campaign's history instead of
+one per earlier patch). Run it
 (`make histories`) after a deliberate workflow change guarded by `workflow.patched`; it writes
 a new version folder named by `--version` and never touches an older one. It starts its own
 time-skipping server, simulator and SQLite read model.
@@ -59,7 +61,7 @@ from workflows.event_deliverer import deliverer_id
 from workflows.reply_watcher import watcher_id
 
 HISTORIES = Path(__file__).resolve().parents[1] / "tests" / "workflows" / "histories"
-CURRENT_VERSION = "v7"
+CURRENT_VERSION = "v8"
 logger = logging.getLogger(__name__)
 
 EMAIL = ANDREAS["email_channel"]

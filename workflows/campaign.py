@@ -88,6 +88,19 @@ END_RECORDED_FIRST_PATCH = "end-recorded-first-v6"
 # first send's outcome, a wait, or the delay the campaign opens with) carries the STARTED
 # event. One local activity fewer per campaign.
 FIRST_RECORD_WITH_FIRST_STEP_PATCH = "first-record-with-first-step-v7"
+# The patches above, in the order campaigns before this one asked for them.
+EARLIER_PATCHES = (
+    REPLIES_V2_PATCH,
+    SENDING_LIMITS_PATCH,
+    COALESCED_RECORDS_PATCH,
+    END_RECORDED_FIRST_PATCH,
+    FIRST_RECORD_WITH_FIRST_STEP_PATCH,
+)
+# Campaigns started after this patch run with every earlier patch and say so with this one
+# marker. Asking Temporal for each patch wrote a marker and a `TemporalChangeVersion` upsert
+# per patch into every new campaign's first workflow task: ten history events where two do.
+# Campaigns started before it find no such marker and ask for each patch as they did.
+ALL_EARLIER_PATCHES_PATCH = "all-earlier-patches-v8"
 
 _WAIT_CAUSES: dict[SendOutcomeKind, WaitCause] = {
     SendOutcomeKind.CHANNEL_LOGGED_OUT: WaitCause.LOGGED_OUT,
@@ -209,14 +222,11 @@ class CampaignWorkflow:
     @workflow.run
     async def run(self, campaign: CampaignInput) -> CampaignProgress:
         # Decided once, in the first activation, for the campaign's whole life.
-        for patch in (
-            REPLIES_V2_PATCH,
-            SENDING_LIMITS_PATCH,
-            COALESCED_RECORDS_PATCH,
-            END_RECORDED_FIRST_PATCH,
-            FIRST_RECORD_WITH_FIRST_STEP_PATCH,
-        ):
-            self._patched(patch)
+        if workflow.patched(ALL_EARLIER_PATCHES_PATCH):
+            self._patch_decisions = dict.fromkeys(EARLIER_PATCHES, True)
+        else:
+            for patch in EARLIER_PATCHES:
+                self._patched(patch)
         self._event(EventKind.STARTED, steps=len(campaign.definition.nodes))
         try:
             if not self._patched(FIRST_RECORD_WITH_FIRST_STEP_PATCH):

@@ -3,6 +3,7 @@ platform simulator and a real (SQLite) read model."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
 from datetime import timedelta
 
@@ -36,7 +37,7 @@ from tests.support.campaigns import (
     start_campaign,
 )
 from worker import build_worker
-from workflows.campaign import CampaignWorkflow
+from workflows.campaign import ALL_EARLIER_PATCHES_PATCH, CampaignWorkflow
 
 THIRTY_DAYS = timedelta(days=30)
 
@@ -548,6 +549,44 @@ async def test_nothing_is_recorded_before_the_first_step_and_its_record_says_sta
 
     assert _records_before(history, EventType.EVENT_TYPE_TIMER_STARTED) == 1
     assert recorded == events
+
+
+async def test_a_new_campaign_runs_with_every_patch_and_its_history_holds_one_patch_marker(
+    temporal_env: WorkflowEnvironment, worker: Worker, simulator: str
+) -> None:
+    """Asking Temporal for each patch wrote a marker and a `TemporalChangeVersion` upsert per
+    patch into every new campaign's history; one marker now stands for all of them."""
+    handle = await start_campaign(
+        temporal_env.client, campaign_input(EMAIL_THEN_DELAY_THEN_EMAIL), worker.task_queue
+    )
+    progress = await handle.result()
+    history = await handle.fetch_history()
+
+    patches = [
+        json.loads(event.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and event.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+    assert patches == [{"id": ALL_EARLIER_PATCHES_PATCH, "deprecated": False}]
+    change_versions = [
+        event
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+        and "TemporalChangeVersion"
+        in event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+    ]
+    assert len(change_versions) == 1
+    # It ran with the earlier patches: no record before the first step (v7), each send's
+    # outcome recorded with the delay after it (v5), a final reply check before the end (v2).
+    assert _records_before(history, EventType.EVENT_TYPE_TIMER_STARTED) == 1
+    scheduled = [
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert scheduled == ["send_message", "send_message", "find_reply"]
+    assert progress.end_reason is EndReason.NO_REPLY
 
 
 async def _ends_with(events: Awaitable[list[str]], kind: str) -> bool:

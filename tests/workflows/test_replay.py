@@ -7,7 +7,8 @@ still be running (30 days + margin). `v1/` predates the `replies-v2` patch, `v2/
 `sending-limits-v3` patch; `v4/` is recorded with encrypted payloads and holds pauses; `v5/`
 follows the `coalesced-records-v5` patch (fewer recording local activities); `v6/` the
 `end-recorded-first-v6` patch (an end recorded before the booked slots are released); `v7/`
-the `first-record-with-first-step-v7` patch (no record before the first step).
+the `first-record-with-first-step-v7` patch (no record before the first step); `v8/` the
+`all-earlier-patches-v8` patch (one patch marker for all of the above).
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def test_a_history_is_recorded_for_every_ending_of_every_version() -> None:
     assert _names("v6") >= paused
     # v7: every path again after the first-record-with-first-step-v7 patch.
     assert _names("v7") >= paused
+    # v8: every path again after the all-earlier-patches-v8 patch.
+    assert _names("v8") >= paused
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
