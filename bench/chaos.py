@@ -37,6 +37,7 @@ from api.services import AppServices
 from config import Settings
 from db.engine import create_engine, create_session_factory
 from devstack.commands import venv_binary
+from process_exit import exit_skipping_teardown
 from recruiting_platform import PlatformClient
 from tests.conftest import (
     DATA_CONVERTER,
@@ -323,7 +324,7 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
         outcome = asyncio.run(run(Path(folder)))
-    sys.exit(1 if outcome.violations else 0)
+    exit_skipping_teardown(1 if outcome.violations else 0)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from campaigns.contracts import workflow_id_for
 from db.engine import create_engine, create_session_factory
+from process_exit import exit_skipping_teardown
 from tests.api.conftest import api_stack_on
 from tests.conftest import SERVICE_TOKEN, WEBHOOK_SECRET, _start_time_skipping, fresh_database
 from tests.support.campaigns import ANDREAS, BRIEF_EXAMPLE, eventually, sent_messages
@@ -298,6 +299,7 @@ def main() -> None:
         sys.stdout.write(json.dumps([s.as_json() for s in scenarios], indent=2) + "\n")
     else:
         sys.stdout.write(markdown(scenarios) + "\n")
+    exit_skipping_teardown(0)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from bench import load
 from bench.load import HTTP_TIMEOUT, parse_time, put_campaigns
 from bench.stack import StackOptions, running_stack
 from bench.suite import RESULTS, machine
+from process_exit import exit_skipping_teardown
 from tests.support.campaigns import sent_messages
 
 logger = logging.getLogger("bench.scale")
@@ -224,7 +225,7 @@ def main() -> None:
         f"{result['date']} · {info['nproc']} × {info['cpu_model']} · {database}\n\n"
         f"{markdown(runs)}\n\nJSON: {args.output}\n"
     )
-    sys.exit(1 if any(r.lost or r.doubled for r in runs) else 0)
+    exit_skipping_teardown(1 if any(r.lost or r.doubled for r in runs) else 0)
 
 
 if __name__ == "__main__":

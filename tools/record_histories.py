@@ -41,6 +41,7 @@ from campaigns.status import ReplySource
 from config import DEV_PAYLOAD_KEYS, Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade_engine
+from process_exit import exit_skipping_teardown
 from recruiting_platform import PlatformClient
 from temporal_client import data_converter, register_search_attributes
 from tests.conftest import SERVICE_TOKEN, WEBHOOK_SECRET, venv_binary
@@ -384,3 +385,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    exit_skipping_teardown(0)
