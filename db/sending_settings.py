@@ -13,7 +13,8 @@ from db.upsert import insert_for
 
 # Read by every booking of a send: the table, not the ORM class (see db/send_ledger.py).
 SETTINGS = SendingSettingsRow.__table__
-# Built once: constructing it per call cost as much CPU as running it (db/send_ledger.py).
+# Built once, as the ledger's statements are: one built per call costs its construction and
+# its cache key every time.
 _USERS_SETTINGS = select(SETTINGS.c.settings, SETTINGS.c.updated_at).where(
     SETTINGS.c.user_id == bindparam("user_id")
 )
